@@ -1,0 +1,1 @@
+"""sr_frames: the Sales.Rocks API behind a pandas accessor."""

@@ -1,0 +1,186 @@
+"""Local checks: what the reference documents as invalid, decided without a request.
+
+The sandbox answers with these same functions, so a row the library answers locally
+gets exactly the answer the service would have given (an address without ``@``:
+``status`` "Invalid", ``format`` "Incorrect"; a phone the parser rejects:
+"INVALID FORMAT" with the parser's own message), and no credit is spent on it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from phonenumbers import PhoneNumberFormat, geocoder, timezone
+
+__all__ = [
+    "DOMAIN_PATTERN",
+    "domain_error",
+    "email_syntax_error",
+    "invalid_email_answer",
+    "is_disposable",
+    "normalise",
+    "normalise_handle",
+    "verify_phone",
+]
+
+# The reference: "must start with a letter or number, can be followed by letters,
+# numbers or dashes, then a dot followed by a top level domain". Sub-domains allowed.
+DOMAIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*(?:\.[a-z0-9][a-z0-9-]*)*\.[a-z]{2,63}$")
+
+_LINKEDIN_URL = re.compile(r"^(?:https?://)?(?:[a-z]{2,3}\.)?linkedin\.com/(?:in|company|pub)/([^/?#]+)",
+                           re.IGNORECASE)
+
+PHONE_INVALID_MESSAGE = "The phone number entered is not valid."
+PHONE_SUCCESS_MESSAGE = "Success"
+_LETTERS = re.compile(r"[A-Za-z]")
+_EXTENSION = re.compile(r"\s*(?:ext\.?|x|#)\s*\d+\s*$", re.IGNORECASE)
+
+
+def normalise(kind: str, value: str) -> str:
+    """The canonical form of one input: trimmed; emails and domains lower-cased;
+    LinkedIn URLs reduced to their handle."""
+    value = value.strip()
+    if kind in ("email", "domain"):
+        return value.lower()
+    if kind == "handle":
+        return normalise_handle(value)
+    return value
+
+
+def normalise_handle(value: str) -> str:
+    """``https://www.linkedin.com/in/jane-doe-1/`` and ``jane-doe-1`` are the same handle."""
+    match = _LINKEDIN_URL.match(value.strip())
+    return (match.group(1) if match else value.strip()).strip("/")
+
+
+def domain_error(domain: str) -> str | None:
+    """Why ``domain`` is not one the service accepts, or ``None`` when it is."""
+    if DOMAIN_PATTERN.match(domain):
+        return None
+    return (f"invalid domain {domain!r}: a domain starts with a letter or number, "
+            "may go on with letters, numbers or dashes, then a dot and a top level domain")
+
+
+@lru_cache(maxsize=65536)
+def email_syntax_error(email: str) -> str | None:
+    """Why ``email`` is not a syntactically valid address (no DNS look-up), or ``None``."""
+    if "@" not in email:
+        return "The email address is not valid. It must have exactly one @-sign."
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return str(exc)
+    domain = email.rsplit("@", 1)[1]
+    if not DOMAIN_PATTERN.match(domain.lower()):
+        return f"The domain name {domain} is not valid."
+    return None
+
+
+def invalid_email_answer(email: str, message: str) -> dict[str, Any]:
+    """The verifier's answer for an address whose syntax is broken."""
+    return {
+        "email": email,
+        "top_level_domain": "No",
+        "type": "Unknown",
+        "disposable": "No",
+        "mx_records": [],
+        "provider": "Unknown",
+        "status": "Invalid",
+        "format": "Incorrect",
+        "full_inbox": "Not full",
+        "confidence_score": 0,
+        "confidence_description": "Invalid",
+        "message": message,
+    }
+
+
+def is_disposable(domain: str) -> bool:
+    """Whether ``domain`` belongs to a disposable-mail service (maintained blocklist)."""
+    from disposable_email_domains import blocklist
+
+    return domain.lower() in blocklist
+
+
+_NUMBER_TYPES = {
+    phonenumbers.PhoneNumberType.FIXED_LINE: "Fixed Line",
+    phonenumbers.PhoneNumberType.MOBILE: "Mobile",
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "Fixed Line or Mobile",
+    phonenumbers.PhoneNumberType.TOLL_FREE: "Toll Free",
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: "Premium Rate",
+    phonenumbers.PhoneNumberType.SHARED_COST: "Shared Cost",
+    phonenumbers.PhoneNumberType.VOIP: "VOIP",
+    phonenumbers.PhoneNumberType.PERSONAL_NUMBER: "Personal Number",
+    phonenumbers.PhoneNumberType.PAGER: "Pager",
+    phonenumbers.PhoneNumberType.UAN: "UAN",
+    phonenumbers.PhoneNumberType.VOICEMAIL: "Voicemail",
+}
+
+
+def _parse_phone(raw: str) -> phonenumbers.PhoneNumber:
+    """Parse as the service does: international form, ``00`` or a missing ``+`` allowed.
+
+    Letters make the string "not a number" (the service does not read vanity numbers),
+    with the parser's own NOT_A_NUMBER message.
+    """
+    text = raw.strip()
+    if _LETTERS.search(_EXTENSION.sub("", text)):
+        phonenumbers.parse("", None)  # raises NOT_A_NUMBER with the parser's message
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    elif not text.startswith("+"):
+        text = "+" + text
+    return phonenumbers.parse(text, None)
+
+
+def phone_format_error(raw: str) -> str | None:
+    """The parser's message when it rejects ``raw`` (an "INVALID FORMAT" answer)."""
+    try:
+        _parse_phone(raw)
+    except phonenumbers.NumberParseException as exc:
+        return exc._msg
+    return None
+
+
+def verify_phone(raw: str) -> dict[str, Any]:
+    """The phone verifier's answer for one number (API-NOTES item 3)."""
+    try:
+        number = _parse_phone(raw)
+    except phonenumbers.NumberParseException as exc:
+        return {"input": raw, "status": "INVALID FORMAT", "message": exc._msg}
+    if not phonenumbers.is_valid_number(number):
+        return {"input": raw, "status": "INVALID", "message": PHONE_INVALID_MESSAGE}
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    return {
+        "input": raw,
+        "status": "VALID",
+        "message": PHONE_SUCCESS_MESSAGE,
+        "default": e164.lstrip("+"),
+        "country_code": f"+{number.country_code}",
+        "country_isoCode": phonenumbers.region_code_for_number(number),
+        "local": phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL),
+        "international": phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL),
+        "number_type": _NUMBER_TYPES.get(phonenumbers.number_type(number), "Unknown"),
+        "country": geocoder.country_name_for_number(number, "en"),
+        "location": geocoder.description_for_number(number, "en"),
+        "timezone": list(timezone.time_zones_for_number(number)),
+    }
+
+
+def to_international(raw: str, region: str) -> str:
+    """``raw`` written in ``region``'s national format, rewritten as ``+CC...``.
+
+    Numbers already international, or that the parser cannot read with ``region``,
+    come back unchanged so the service (and its answer) decides.
+    """
+    text = raw.strip()
+    if text.startswith(("+", "00")):
+        return text
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return text
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)

@@ -1,0 +1,167 @@
+"""Settings: verb arguments, then ``configure()``, then environment variables.
+
+Every default of the library lives here, named, so that the README, the client and
+the tests agree on one number. Credentials are held in :class:`Secret`, whose repr is
+masked, so not even ``vars(client)`` or a traceback's locals show them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "Secret",
+    "Settings",
+    "configure",
+    "settings",
+]
+
+DEFAULT_BASE_URL = "https://api.sales.rocks"
+DEFAULT_MAX_CONCURRENCY = 32
+DEFAULT_MAX_RETRIES = 3
+DEFAULT_BACKOFF_INITIAL = 0.5
+DEFAULT_BACKOFF_MAX = 8.0
+DEFAULT_RETRY_AFTER_CEILING = 60.0
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_TOKEN_REFRESH_MARGIN = 60.0
+DEFAULT_BATCH_SIZE = 100
+DEFAULT_PAGE_SIZE = 100
+
+ENV_USERNAME = "SALESROCKS_USERNAME"
+ENV_PASSWORD = "SALESROCKS_PASSWORD"
+ENV_TOKEN = "SALESROCKS_TOKEN"
+ENV_BASE_URL = "SALESROCKS_BASE_URL"
+ENV_CACHE_DIR = "SALESROCKS_CACHE_DIR"
+
+
+class Secret:
+    """A credential that never shows itself: ``repr``/``str`` print a mask.
+
+    Call :meth:`reveal` at the one place the value must go on the wire.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Secret cannot be pickled")
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+def as_secret(value: str | Secret | None) -> Secret | None:
+    """Wrap a credential; empty strings count as absent."""
+    if value is None or isinstance(value, Secret):
+        return value or None
+    return Secret(value) if value else None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings. ``None`` means "not set here, fall back to the next source"."""
+
+    username: str | None = None
+    password: Secret | None = None
+    token: Secret | None = None
+    base_url: str | None = None
+    cache_dir: str | None = None
+    max_concurrency: int | None = None
+    rate_limit: float | None = None
+    max_retries: int | None = None
+    timeout: float | None = None
+    retry_after_ceiling: float | None = None
+    batch_size: int | None = None
+
+    def merged_over(self, fallback: Settings) -> Settings:
+        """These settings, with every unset field taken from ``fallback``."""
+        changes = {f.name: getattr(fallback, f.name) for f in fields(self)
+                   if getattr(self, f.name) is None}
+        return replace(self, **changes)
+
+    @property
+    def resolved_base_url(self) -> str:
+        return (self.base_url or DEFAULT_BASE_URL).rstrip("/")
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        if self.cache_dir:
+            return Path(self.cache_dir).expanduser()
+        from platformdirs import user_cache_dir
+
+        return Path(user_cache_dir("sr-frames", appauthor=False))
+
+
+_configured = Settings()
+
+
+def _from_environment() -> Settings:
+    env = os.environ
+    return Settings(
+        username=env.get(ENV_USERNAME) or None,
+        password=as_secret(env.get(ENV_PASSWORD)),
+        token=as_secret(env.get(ENV_TOKEN)),
+        base_url=env.get(ENV_BASE_URL) or None,
+        cache_dir=env.get(ENV_CACHE_DIR) or None,
+    )
+
+
+def configure(**values: Any) -> Settings:
+    """Set process-wide defaults, below verb arguments and above the environment.
+
+    Takes the field names of :class:`Settings` (``username``, ``password``, ``token``,
+    ``base_url``, ``cache_dir``, ``max_concurrency``, ``rate_limit``, ``max_retries``,
+    ``timeout``, ``retry_after_ceiling``, ``batch_size``). A value of ``None`` unsets it.
+    Returns the new configured layer (credentials masked).
+    """
+    global _configured
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        from .errors import ConfigurationError
+
+        raise ConfigurationError(
+            f"configure() got unknown setting(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(known))}"
+        )
+    for name in ("password", "token"):
+        if name in values:
+            values[name] = as_secret(values[name])
+    _configured = replace(_configured, **values)
+    return _configured
+
+
+def settings(**overrides: Any) -> Settings:
+    """The effective settings: ``overrides`` over ``configure()`` over the environment."""
+    for name in ("password", "token"):
+        if name in overrides:
+            overrides[name] = as_secret(overrides[name])
+    given = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    return given.merged_over(_configured).merged_over(_from_environment())
+
+
+def reset_configuration() -> None:
+    """Forget everything set with ``configure()`` (the environment still applies)."""
+    global _configured
+    _configured = Settings()
