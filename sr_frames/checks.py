@@ -23,7 +23,11 @@ __all__ = [
     "invalid_email_answer",
     "is_disposable",
     "normalise",
+    "name_token",
     "normalise_handle",
+    "permute_emails",
+    "phone_format_error",
+    "to_international",
     "verify_phone",
 ]
 
@@ -184,3 +188,23 @@ def to_international(raw: str, region: str) -> str:
     except phonenumbers.NumberParseException:
         return text
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def name_token(name: str) -> str:
+    """A name as it appears in an address: accents folded, lower case, letters, digits
+    and hyphens only (``"José Núñez"`` -> ``"josenunez"``)."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9-]", "", folded.lower())
+
+
+def permute_emails(first_name: str, last_name: str, domain: str) -> list[str]:
+    """The Generate Email permutations, in the reference's order:
+    ``first``, ``first.last``, ``firstlast``, ``flast``, ``f.last``, ``last``."""
+    first, last, domain = name_token(first_name), name_token(last_name), domain.strip().lower()
+    if not first or not last:
+        return []
+    locals_ = [first, f"{first}.{last}", f"{first}{last}", f"{first[0]}{last}",
+               f"{first[0]}.{last}", last]
+    return [f"{local}@{domain}" for local in dict.fromkeys(locals_)]

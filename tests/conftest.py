@@ -1,0 +1,44 @@
+"""Shared fixtures: one sandbox for the session, a clean slate for every test.
+
+Every test talks to the sandbox over real HTTP on 127.0.0.1; nothing reaches the real
+service. Each test gets its own cache directory and credentials through the same
+environment variables a user would set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sr_frames import config
+
+USERNAME = "analyst@example.com"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """The sandbox, started once in this process on a free port."""
+    from sr_frames.sandbox import start_sandbox
+
+    server = start_sandbox(port=0)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _clean_slate(request, tmp_path, monkeypatch):
+    """Fresh cache directory, credentials and sandbox state for every test."""
+    monkeypatch.setenv(config.ENV_CACHE_DIR, str(tmp_path / "cache"))
+    monkeypatch.setenv(config.ENV_USERNAME, USERNAME)
+    monkeypatch.setenv(config.ENV_PASSWORD, PASSWORD)
+    monkeypatch.delenv(config.ENV_TOKEN, raising=False)
+    config.reset_configuration()
+    if "sandbox" in request.fixturenames:
+        server = request.getfixturevalue("sandbox")
+        server.reset()
+        monkeypatch.setenv(config.ENV_BASE_URL, server.url)
+    else:
+        # a test that forgot the sandbox must never reach the real service
+        monkeypatch.setenv(config.ENV_BASE_URL, "http://127.0.0.1:9")
+    yield
+    config.reset_configuration()
