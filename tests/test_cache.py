@@ -1,0 +1,310 @@
+"""The response cache: keys, JSON-only storage, expiry, and failures that never stop a run."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import pickle
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+
+import diskcache
+import pytest
+
+from sr_frames.cache import (
+    MISSING,
+    CacheInfo,
+    CacheWarning,
+    JSONOnlyDisk,
+    ResponseCache,
+    cache_info,
+    clear_cache,
+)
+from sr_frames.endpoints import Endpoint, Field, endpoint
+
+BASE_URL = "https://api.sales.rocks"
+VERIFY_EMAIL = endpoint("verify_email")
+FIND_EMAIL = endpoint("find_email")
+LIST_MEMBERSHIPS = endpoint("list_memberships")
+
+
+def email_key(email: str, base_url: str = BASE_URL) -> str:
+    return ResponseCache.key(VERIFY_EMAIL, {"email": email}, base_url=base_url)
+
+
+@pytest.fixture
+def cache(tmp_path):
+    with ResponseCache(tmp_path / "responses") as cache:
+        yield cache
+
+
+# keys ------------------------------------------------------------------------------
+
+
+def test_the_key_of_a_request_is_pinned():
+    # sha256 of {"account":null,"base_url":"https://api.sales.rocks","body":{"email":...}}
+    # as compact JSON with sorted keys; changing it throws away every user's cache
+    assert email_key("jane.doe@example.com") == (
+        "sr1:/toolkit/emailVerifier:"
+        "628bad142d1146b1d6b1d85d1470ede0683b833d1479a3488300d5ca7b5ab58a"
+    )
+
+
+def test_keys_ignore_body_order_and_a_trailing_slash_but_not_the_service():
+    body = {"first_name": "jane", "last_name": "doe", "company_domain": "example.com"}
+    key = ResponseCache.key(FIND_EMAIL, body, base_url=BASE_URL)
+    assert ResponseCache.key(FIND_EMAIL, dict(reversed(body.items())), base_url=BASE_URL + "/") == key
+    assert ResponseCache.key(FIND_EMAIL, body, base_url="http://127.0.0.1:8080") != key
+    assert email_key("jane@example.com") != email_key("john@example.com")
+
+
+def test_account_scoped_answers_are_keyed_by_account_and_others_are_not():
+    body = {"email": "jane@example.com"}
+
+    def memberships(account):
+        return ResponseCache.key(LIST_MEMBERSHIPS, body, base_url=BASE_URL, account=account)
+
+    assert memberships("alice@example.com") != memberships("bob@example.com")
+    with pytest.raises(ValueError, match="account"):
+        memberships(None)
+    assert ResponseCache.key(VERIFY_EMAIL, body, base_url=BASE_URL, account="alice@example.com") \
+        == email_key("jane@example.com")
+
+
+def test_no_key_for_mutating_endpoints_or_bodies_holding_a_secret():
+    with pytest.raises(ValueError, match="never cached"):
+        ResponseCache.key(endpoint("add_to_list"), {"list_id": "l1", "data": []}, base_url=BASE_URL)
+    vault = Endpoint("vault", "/vault", "a cacheable read with a secret field",
+                     fields=(Field("name"), Field("secret", secret=True)), ttl=60.0)
+    with pytest.raises(ValueError, match="secret") as refused:
+        ResponseCache.key(vault, {"name": "n", "secret": "hunter2"}, base_url=BASE_URL)
+    assert "hunter2" not in str(refused.value)
+
+
+# storing and reading -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [
+    {"answer": {"status": "Valid", "mx_records": True, "confidence_score": 97}},
+    {"not_found": "No email found"},
+    [{"list_id": "l1", "name": "Leads – Zürich"}],
+    "text", 42, 2.5, None,
+])
+def test_a_stored_answer_comes_back_as_the_same_json(cache, value):
+    key = email_key("jane@example.com")
+    assert cache.get(key) is MISSING
+    cache.set(VERIFY_EMAIL, key, value)
+    assert cache.get(key) == value
+    assert cache.get(key) is not MISSING  # None is an answer, not a miss
+
+
+def test_get_many_returns_only_the_hits(cache):
+    keys = [email_key(f"user{i}@example.com") for i in range(1200)]
+    for i, key in enumerate(keys[::2]):
+        cache.set(VERIFY_EMAIL, key, {"answer": i})
+    hits = cache.get_many(iter(keys))
+    assert hits.keys() == set(keys[::2])
+    assert hits[keys[4]] == {"answer": 2}
+    assert cache.get_many([]) == {}
+
+
+def test_values_are_stored_as_json_text_in_the_database(cache):
+    key = email_key("jane@example.com")
+    cache.set(VERIFY_EMAIL, key, {"answer": {"status": "Valid"}})
+    with sqlite3.connect(cache.directory / "cache.db") as db:
+        rows = db.execute("SELECT value, filename, tag FROM Cache WHERE key = ?", (key,)).fetchall()
+    db.close()
+    assert rows == [('{"answer":{"status":"Valid"}}', None, "verify_email")]
+
+
+def test_set_refuses_what_it_must_not_store(cache):
+    key = email_key("jane@example.com")
+    with pytest.raises(ValueError, match="never cached"):
+        cache.set(endpoint("create_list"), key, {"answer": "l1"})
+    with pytest.raises(ValueError, match="not a cache key of"):
+        cache.set(FIND_EMAIL, key, {"answer": "x"})
+    with pytest.raises(TypeError):
+        cache.set(VERIFY_EMAIL, key, {"answer": object()})
+    assert cache.get(key) is MISSING
+
+
+# expiry ------------------------------------------------------------------------------
+
+
+def test_answers_expire_after_their_endpoint_ttl_and_not_found_sooner(tmp_path):
+    found = ResponseCache.key(FIND_EMAIL, {"first_name": "jane"}, base_url=BASE_URL)
+    missing = ResponseCache.key(FIND_EMAIL, {"first_name": "nobody"}, base_url=BASE_URL)
+    written = time.time()
+    with ResponseCache(tmp_path) as cache:
+        cache.set(FIND_EMAIL, found, {"answer": {"email": "jane@example.com"}})
+        cache.set(FIND_EMAIL, missing, {"not_found": "No email found"}, not_found=True)
+
+    def read_at(moment):
+        with ResponseCache(tmp_path, clock=lambda: moment) as later:
+            return later.get_many([found, missing])
+
+    assert FIND_EMAIL.not_found_ttl < FIND_EMAIL.ttl
+    assert set(read_at(written + FIND_EMAIL.not_found_ttl - 60)) == {found, missing}
+    assert set(read_at(written + FIND_EMAIL.not_found_ttl + 60)) == {found}
+    assert read_at(written + FIND_EMAIL.ttl + 60) == {}
+
+
+def test_the_expiry_time_is_stored_with_each_answer(cache):
+    key = email_key("jane@example.com")
+    cache.set(VERIFY_EMAIL, key, {"answer": 1})
+    with diskcache.Cache(cache.directory, disk=JSONOnlyDisk) as inner:
+        _, expire_time = inner.get(key, expire_time=True)
+    assert expire_time == pytest.approx(time.time() + VERIFY_EMAIL.ttl, abs=60)
+
+
+# info and clearing -------------------------------------------------------------------
+
+
+def test_info_counts_live_answers_per_endpoint_and_clear_removes_one_endpoint(cache):
+    for i in range(3):
+        cache.set(VERIFY_EMAIL, email_key(f"u{i}@example.com"), {"answer": i})
+    cache.set(FIND_EMAIL, ResponseCache.key(FIND_EMAIL, {"first_name": "jane"}, base_url=BASE_URL),
+              {"answer": None})
+    info = cache.info()
+    assert (info.entries, info.by_endpoint) == (4, {"verify_email": 3, "find_email": 1})
+    assert info.size_bytes > 0 and info.directory == cache.directory
+    assert str(info).startswith("4 cached answers, ")
+    assert "\n" not in str(info) and "verify_email 3" in str(info)
+
+    assert cache.clear("/search/emailByFirstLastNameAndCompanyDomain") == 1
+    assert cache.clear(VERIFY_EMAIL) == 3
+    assert cache.clear("verify_email") == 0
+    with pytest.raises(KeyError, match="unknown endpoint"):
+        cache.clear("verify_emails")
+
+
+def test_module_helpers_use_the_configured_directory():
+    with ResponseCache() as cache:
+        assert cache.directory == pathlib.Path(os.environ["SALESROCKS_CACHE_DIR"])
+        cache.set(VERIFY_EMAIL, email_key("jane@example.com"), {"answer": 1})
+        cache.set(VERIFY_EMAIL, email_key("john@example.com"), {"answer": 2})
+    info = cache_info()
+    assert isinstance(info, CacheInfo) and info.entries == 2
+    assert clear_cache("verify_email") == 2
+    assert clear_cache() == 0
+    assert cache_info().entries == 0
+
+
+# safety and durability ---------------------------------------------------------------
+
+
+def test_the_directory_is_private_even_under_a_wide_umask(tmp_path):
+    old = os.umask(0)
+    try:
+        with ResponseCache(tmp_path / "new" / "cache") as cache:
+            assert stat.S_IMODE(cache.directory.stat().st_mode) == 0o700
+        existing = tmp_path / "existing"
+        existing.mkdir(mode=0o755)
+        with ResponseCache(existing):
+            assert stat.S_IMODE(existing.stat().st_mode) == 0o700
+    finally:
+        os.umask(old)
+
+
+class PlantsMarker:
+    """Unpickling this creates a file: proof that a planted row would run code."""
+
+    def __init__(self, marker: pathlib.Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return pathlib.Path.touch, (self.marker,)
+
+
+@pytest.mark.parametrize("min_file_size", [2**15, 0], ids=["in-row", "in-file"])
+def test_a_planted_pickled_row_is_refused_never_loaded(tmp_path, min_file_size):
+    proof = tmp_path / "pickle-really-runs"
+    pickle.loads(pickle.dumps(PlantsMarker(proof)))
+    assert proof.exists()  # the payload is live
+
+    marker = tmp_path / "planted-code-ran"
+    key = email_key("jane@example.com")
+    with ResponseCache(tmp_path / "cache"):
+        pass
+    with diskcache.Cache(tmp_path / "cache", disk_min_file_size=min_file_size) as plain:
+        plain.set(key, PlantsMarker(marker), tag="verify_email")
+        plain.set(("a", "pickled", "key"), "value")
+
+    with ResponseCache(tmp_path / "cache") as cache:
+        with pytest.warns(CacheWarning, match="not stored as JSON"):
+            assert cache.get(key) is MISSING
+        assert cache.get_many([key]) == {}
+        assert cache.info().entries == 2
+        cache.set(VERIFY_EMAIL, key, {"answer": "fresh"})  # a new answer replaces the row
+        assert cache.get(key) == {"answer": "fresh"}
+    assert not marker.exists()
+
+
+def test_a_set_survives_the_process_being_killed_right_after(tmp_path):
+    key = email_key("jane@example.com")
+    script = (
+        "import os, signal\n"
+        "from sr_frames.cache import ResponseCache\n"
+        "from sr_frames.endpoints import endpoint\n"
+        f"cache = ResponseCache({str(tmp_path)!r})\n"
+        f"cache.set(endpoint('verify_email'), {key!r}, {{'answer': 'paid for'}})\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert done.returncode == -9, done.stderr
+    with ResponseCache(tmp_path) as cache:
+        assert cache.get(key) == {"answer": "paid for"}
+
+
+# failures degrade, once, and never give a wrong answer -------------------------------
+
+
+def exercise_every_operation(cache):
+    key = email_key("jane@example.com")
+    cache.set(VERIFY_EMAIL, key, {"answer": 1})
+    assert cache.get(key) is MISSING
+    assert cache.get_many([key]) == {}
+    assert cache.info().entries == 0
+    assert cache.clear() == 0
+
+
+def test_a_corrupt_database_is_a_cache_that_always_misses(tmp_path):
+    (tmp_path / "cache.db").write_bytes(b"this is not an SQLite database" * 100)
+    opening = pytest.warns(CacheWarning, match="failed while opening")
+    with opening as caught, ResponseCache(tmp_path) as cache:
+        exercise_every_operation(cache)
+    assert len(caught) == 1
+
+
+@pytest.mark.parametrize("where", ["is-a-file", "under-a-file"])
+def test_an_unusable_directory_is_a_cache_that_always_misses(tmp_path, where):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a directory")
+    directory = a_file if where == "is-a-file" else a_file / "cache"
+    opening = pytest.warns(CacheWarning, match="failed while opening")
+    with opening as caught, ResponseCache(directory) as cache:
+        exercise_every_operation(cache)
+    assert len(caught) == 1
+    assert a_file.read_text() == "not a directory"
+
+
+def test_a_write_lock_held_elsewhere_skips_the_write_and_keeps_reads_right(tmp_path):
+    kept, skipped = email_key("kept@example.com"), email_key("skipped@example.com")
+    with ResponseCache(tmp_path, timeout=0.05) as cache:
+        cache.set(VERIFY_EMAIL, kept, {"answer": "kept"})
+        other = sqlite3.connect(tmp_path / "cache.db", isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            with pytest.warns(CacheWarning, match="failed while writing") as caught:
+                cache.set(VERIFY_EMAIL, skipped, {"answer": "skipped"})
+                cache.set(VERIFY_EMAIL, skipped, {"answer": "skipped"})
+                assert cache.clear() == 0
+            assert len(caught) == 1
+            assert cache.get_many([kept, skipped]) == {kept: {"answer": "kept"}}
+        finally:
+            other.close()
+        cache.set(VERIFY_EMAIL, skipped, {"answer": "written later"})
+        assert cache.get(skipped) == {"answer": "written later"}
