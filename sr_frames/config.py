@@ -8,6 +8,7 @@ masked, so not even ``vars(client)`` or a traceback's locals show them.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,7 @@ class Settings:
     timeout: float | None = None
     retry_after_ceiling: float | None = None
     batch_size: int | None = None
+    prices: Mapping[str, float] | None = None
 
     def merged_over(self, fallback: Settings) -> Settings:
         """These settings, with every unset field taken from ``fallback``."""
@@ -132,7 +134,8 @@ def configure(**values: Any) -> Settings:
 
     Takes the field names of :class:`Settings` (``username``, ``password``, ``token``,
     ``base_url``, ``cache_dir``, ``max_concurrency``, ``rate_limit``, ``max_retries``,
-    ``timeout``, ``retry_after_ceiling``, ``batch_size``). A value of ``None`` unsets it.
+    ``timeout``, ``retry_after_ceiling``, ``batch_size``, ``prices`` — credits per request
+    by endpoint method, for estimates). A value of ``None`` unsets it.
     Returns the new configured layer (credentials masked).
     """
     global _configured
@@ -165,3 +168,19 @@ def reset_configuration() -> None:
     """Forget everything set with ``configure()`` (the environment still applies)."""
     global _configured
     _configured = Settings()
+
+
+def cache_scope(base_url: str) -> str:
+    """The service identity cache keys are built from.
+
+    Every sandbox on this machine answers the same inputs the same way, whatever port it
+    was given, so loopback URLs share one scope (``http://127.0.0.1``): a re-run of
+    ``sr-frames ... --sandbox`` is served from the cache. Any other URL is its own scope,
+    so sandbox answers are never served to a run against the real service.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    if parts.hostname in ("127.0.0.1", "localhost", "::1"):
+        return f"{parts.scheme}://127.0.0.1"
+    return base_url.rstrip("/")

@@ -1,0 +1,182 @@
+"""What every benchmark shares: a sandbox in its own process, a clean environment,
+timing, the machine it ran on, and a verdict that sets the exit code.
+
+The sandbox runs as ``python -m sr_frames.cli sandbox --port N ...`` in a child process,
+so the process being measured holds only the library (its CPU time and its memory are
+not mixed with the emulator's). Credentials and the cache directory reach the library
+through the same environment variables a user would set; the cache lives in a temporary
+directory removed at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sr_frames import config
+from sr_frames.sandbox import SandboxControl
+
+USERNAME = "bench@example.com"
+PASSWORD = "benchmark password"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def sandbox_process(*, latency_ms: float = 0.0, rate_limit: float | None = None,
+                    ready_within: float = 30.0) -> Iterator[SandboxControl]:
+    """Run ``sr-frames sandbox`` in a child process; yields its control plane once it serves."""
+    port = free_port()
+    command = [sys.executable, "-m", "sr_frames.cli", "sandbox", "--port", str(port),
+               "--latency-ms", str(latency_ms)]
+    if rate_limit is not None:
+        command += ["--rate-limit", str(rate_limit)]
+    with tempfile.TemporaryFile("w+") as log:
+        child = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            control = SandboxControl(f"http://127.0.0.1:{port}", timeout=10.0)
+            _wait_until_serving(control, child, log, ready_within)
+            yield control
+        finally:
+            _stop(child)
+
+
+def _wait_until_serving(control: SandboxControl, child: subprocess.Popen[bytes],
+                        log: object, within: float) -> None:
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            control.stats()
+            return
+        except (OSError, RuntimeError):
+            if child.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)  # type: ignore[attr-defined]
+                raise SystemExit(f"the sandbox did not start:\n{log.read()}") from None  # type: ignore[attr-defined]
+            time.sleep(0.05)
+
+
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    """Ctrl-C the sandbox; kill it if it is still there after a few seconds."""
+    if child.poll() is None:
+        child.send_signal(signal.SIGINT)
+        try:
+            child.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+@contextlib.contextmanager
+def environment(base_url: str) -> Iterator[Path]:
+    """Credentials, base URL and a fresh temporary cache directory, as environment
+    variables; yields the cache directory. Everything is put back afterwards."""
+    names = (config.ENV_USERNAME, config.ENV_PASSWORD, config.ENV_BASE_URL,
+             config.ENV_CACHE_DIR, config.ENV_TOKEN)
+    saved = {name: os.environ.get(name) for name in names}
+    with tempfile.TemporaryDirectory(prefix="sr-frames-bench-") as directory:
+        cache_dir = Path(directory) / "cache"
+        os.environ.pop(config.ENV_TOKEN, None)
+        os.environ.update({config.ENV_USERNAME: USERNAME, config.ENV_PASSWORD: PASSWORD,
+                           config.ENV_BASE_URL: base_url, config.ENV_CACHE_DIR: str(cache_dir)})
+        config.reset_configuration()
+        try:
+            yield cache_dir
+        finally:
+            config.reset_configuration()
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
+@contextlib.contextmanager
+def fresh_cache(parent: Path, name: str) -> Iterator[Path]:
+    """Point ``SALESROCKS_CACHE_DIR`` at a new empty directory for one measurement."""
+    saved = os.environ[config.ENV_CACHE_DIR]
+    directory = parent.parent / name
+    os.environ[config.ENV_CACHE_DIR] = str(directory)
+    try:
+        yield directory
+    finally:
+        os.environ[config.ENV_CACHE_DIR] = saved
+
+
+@contextlib.contextmanager
+def time_limit(seconds: int) -> Iterator[None]:
+    """Abort the benchmark (cleaning up on the way out) if it runs longer than ``seconds``."""
+    def expired(_signum: int, _frame: object) -> None:
+        raise TimeoutError(f"benchmark still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class Stopwatch:
+    """``with Stopwatch() as watch: ...`` then ``watch.seconds``."""
+
+    seconds: float = 0.0
+
+    def __enter__(self) -> Stopwatch:
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.seconds = time.perf_counter() - self._start
+
+
+def machine() -> str:
+    """Cores, CPU model and Python version: what the figures were measured on."""
+    model = platform.processor() or "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}"
+
+
+@dataclass
+class Verdict:
+    """Targets checked by one benchmark; :meth:`finish` prints them and exits."""
+
+    title: str
+    lines: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+
+    def figure(self, label: str, value: str) -> None:
+        self.lines.append(f"  {label:<52} {value}")
+
+    def target(self, label: str, measured: str, wanted: str, ok: bool) -> None:
+        mark = "PASS" if ok else "FAIL"
+        self.lines.append(f"  [{mark}] {label:<45} {measured:>16}  (target {wanted})")
+        if not ok:
+            self.missed.append(label)
+
+    def finish(self) -> None:
+        print(f"{self.title}\n  on {machine()}")
+        print("\n".join(self.lines))
+        if self.missed:
+            print(f"  missed: {', '.join(self.missed)}")
+            sys.exit(1)
+        print("  all targets met")

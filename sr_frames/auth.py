@@ -1,0 +1,190 @@
+"""The bearer token of one client: lazy login, refresh before expiry and once on a 401.
+
+:class:`TokenManager` is single-flight: whatever the number of tasks that need a
+token at the same moment, one login is sent and every waiter gets its result. A
+token refreshed by another task since a request started is reused, not refreshed
+again. A refused login (wrong password) is remembered: every waiter and every later
+call fails at once with the same :class:`~sr_frames.errors.AuthenticationError`,
+without another request.
+
+The credentials and the token are held in :class:`~sr_frames.config.Secret` and
+revealed only where they go on the wire, by the client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import math
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from .config import DEFAULT_TOKEN_REFRESH_MARGIN, ENV_PASSWORD, ENV_TOKEN, ENV_USERNAME, Secret
+from .errors import (
+    APIStatusError,
+    AuthenticationError,
+    MissingCredentialsError,
+    SalesRocksError,
+)
+
+__all__ = ["DEFAULT_TOKEN_LIFETIME", "TokenManager", "token_claims"]
+
+DEFAULT_TOKEN_LIFETIME = 3600.0
+"""Lifetime assumed when a login answer carries no readable ``expires_in``."""
+
+LOGIN_REFUSED = frozenset({400, 401, 403})
+"""Statuses of the token endpoint that mean "these credentials will never work"."""
+
+Fetch = Callable[[str, Secret], Awaitable[Mapping[str, Any]]]
+"""Sends the login (username, password) and answers the token endpoint's JSON."""
+
+
+class TokenManager:
+    """Gives requests a valid bearer token, logging in only when needed.
+
+    ``token`` is a static token used as is (never refreshed before expiry; on a 401
+    it is replaced by a login if a username and password are known, else the 401 is
+    final). ``fetch`` performs one login through the client's retrying transport.
+    ``clock`` is monotonic; ``margin`` is how long before expiry a token is renewed
+    (never more than a quarter of the token's lifetime).
+    """
+
+    def __init__(
+        self,
+        *,
+        username: str | None,
+        password: Secret | None,
+        token: Secret | None,
+        fetch: Fetch,
+        clock: Callable[[], float] = time.monotonic,
+        margin: float = DEFAULT_TOKEN_REFRESH_MARGIN,
+    ) -> None:
+        self.username = username
+        self._password = password
+        self._token = token
+        self._renew_at = math.inf if token else -math.inf
+        self._fetch = fetch
+        self._clock = clock
+        self._margin = margin
+        self._failure: SalesRocksError | None = None
+        self._lock = asyncio.Lock()
+
+    def __repr__(self) -> str:
+        return f"TokenManager(username={self.username!r}, has_token={self._token is not None})"
+
+    @property
+    def account(self) -> str | None:
+        """Who the requests are made as: the username, else the token's ``sub`` claim."""
+        if self.username:
+            return self.username
+        if self._token is None:
+            return None
+        sub = token_claims(self._token.reveal()).get("sub")
+        return str(sub) if sub is not None else None
+
+    @property
+    def can_login(self) -> bool:
+        return bool(self.username) and self._password is not None
+
+    def _fresh(self) -> bool:
+        return self._token is not None and self._clock() < self._renew_at
+
+    async def current(self) -> Secret:
+        """A token valid for a while yet, logging in first if needed.
+
+        Raises the remembered ``AuthenticationError`` at once after a refused login,
+        and ``MissingCredentialsError`` when there is nothing to log in with.
+        """
+        self._raise_if_failed()
+        if self._fresh():
+            assert self._token is not None
+            return self._token
+        return await self._renew(self._token)
+
+    async def refresh(self, stale: Secret, refused: AuthenticationError) -> Secret:
+        """A new token after ``stale`` was answered 401 (``refused``).
+
+        If another task already replaced ``stale``, its token is reused. Without a
+        password to log in with, ``refused`` becomes final for this client.
+        """
+        async with self._lock:
+            self._raise_if_failed()
+            if self._token is not None and self._token is not stale:
+                return self._token
+            if not self.can_login:
+                self._failure = refused
+                raise _replay(refused)
+            return await self._login()
+
+    async def _renew(self, stale: Secret | None) -> Secret:
+        async with self._lock:
+            self._raise_if_failed()
+            if self._token is not stale and self._fresh():
+                assert self._token is not None
+                return self._token
+            return await self._login()
+
+    async def _login(self) -> Secret:
+        if not self.can_login:
+            raise MissingCredentialsError(_missing_message(self.username, self._password))
+        assert self.username is not None and self._password is not None
+        started = self._clock()
+        try:
+            answer = await self._fetch(self.username, self._password)
+        except APIStatusError as error:
+            if error.status_code not in LOGIN_REFUSED:
+                raise
+            self._failure = AuthenticationError(error.status_code, error.message, path=error.path)
+            raise _replay(self._failure) from None
+        token = Secret(str(answer["access_token"]))
+        lifetime = _lifetime(answer.get("expires_in"))
+        self._token = token
+        self._renew_at = started + lifetime - min(self._margin, lifetime / 4)
+        return token
+
+    def _raise_if_failed(self) -> None:
+        if self._failure is not None:
+            raise _replay(self._failure)
+
+
+def token_claims(token: str) -> dict[str, Any]:
+    """The claims of a JWT, read without verifying it; ``{}`` if it is not a JWT."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return {}
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except (binascii.Error, ValueError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def _lifetime(expires_in: Any) -> float:
+    """``expires_in`` as seconds; the reference types it as a string, examples as a number."""
+    try:
+        seconds = float(expires_in)
+    except (TypeError, ValueError):
+        return DEFAULT_TOKEN_LIFETIME
+    return seconds if seconds > 0 and math.isfinite(seconds) else DEFAULT_TOKEN_LIFETIME
+
+
+def _missing_message(username: str | None, password: Secret | None) -> str:
+    missing = [name for name, value in ((ENV_USERNAME, username), (ENV_PASSWORD, password))
+               if not value]
+    return (
+        f"no Sales.Rocks credentials: {' and '.join(missing)} not set. Set "
+        f"{ENV_USERNAME} and {ENV_PASSWORD} (or {ENV_TOKEN}) in the environment, "
+        "call sr_frames.configure(username=..., password=...), or pass them to the client."
+    )
+
+
+def _replay(error: SalesRocksError) -> SalesRocksError:
+    """A new exception equal to ``error``, so one failure can be raised to many tasks
+    without their tracebacks piling up on a shared object."""
+    if isinstance(error, APIStatusError):
+        return type(error)(error.status_code, error.message, path=error.path)
+    return type(error)(*error.args)

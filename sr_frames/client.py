@@ -1,0 +1,653 @@
+"""The HTTP client: :class:`AsyncClient` (aiohttp) and the blocking :class:`Client`.
+
+Both are driven by the endpoint table: one generic ``call(endpoint, body)`` plus one
+method per endpoint (``verify_email(email)``, ``get_lists(page=1, size=100)``, ...)
+generated from :data:`~sr_frames.endpoints.ENDPOINTS`, with the summary as docstring
+and the request fields as keywords. A body is checked against the table before
+anything is sent (:class:`~sr_frames.errors.RequestValidationError` names the field,
+never its value).
+
+Every request takes the same path: our own concurrency semaphore, a valid token
+(:mod:`sr_frames.auth`), the rate limiter and the 429 pause gate, then one aiohttp
+attempt whose timeout starts only then. Failures are retried as :mod:`sr_frames.retry`
+decides; the answer is unwrapped from its envelope.
+
+Secrets stay in :class:`~sr_frames.config.Secret` except on the wire: aiohttp
+exceptions (whose reprs can carry request headers) are never chained, and log lines
+carry the path, the status and the attempt only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import inspect
+import json
+import logging
+import math
+import numbers
+import random
+import time
+import weakref
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any, TypeVar
+
+import aiohttp
+
+from . import config
+from .auth import TokenManager
+from .config import Secret
+from .endpoints import ENDPOINTS, TOKEN, Endpoint, Field
+from .endpoints import endpoint as find_endpoint
+from .errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ConnectError,
+    ConnectionDropped,
+    InvalidResponseError,
+    RateLimitError,
+    RequestTimeout,
+    RequestValidationError,
+    SalesRocksError,
+    error_for_status,
+)
+from .retry import PauseGate, RateLimiter, RetryBudget, backoff_delay, parse_retry_after, should_retry
+from .runner import LoopThread
+
+__all__ = ["AsyncClient", "Client", "ClientStats", "validate_body"]
+
+logger = logging.getLogger("sr_frames.client")
+T = TypeVar("T")
+
+MAX_RATE_LIMITED_WAITS = 20
+"""429s one request may wait out before its RateLimitError is raised."""
+
+
+@dataclass
+class ClientStats:
+    """Counters over a client's lifetime.
+
+    ``requests``: HTTP attempts sent (logins excluded); ``logins``: login attempts;
+    ``retries``: attempts repeated after a failure; ``rate_limited``: 429s received;
+    ``failures``: calls that ended in an error.
+    """
+
+    requests: int = 0
+    logins: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    failures: int = 0
+
+
+# -- request bodies, checked against the endpoint table ------------------------------
+
+def validate_body(ep: Endpoint, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON body to send for ``ep``: defaults filled in, ``None`` optionals left out.
+
+    Raises :class:`RequestValidationError` naming the field for an unknown field, a
+    missing or blank required field, a wrong JSON type or a value that is not JSON
+    (NaN, infinity, objects). Messages never contain a value.
+    """
+    if not isinstance(body, Mapping):
+        raise RequestValidationError(f"{ep.path}: the body must be a mapping, "
+                                     f"not {type(body).__name__}")
+    unknown = sorted(set(body) - {f.name for f in ep.fields})
+    if unknown:
+        known = ", ".join(f.name for f in ep.fields) or "none"
+        raise RequestValidationError(f"{ep.path} has no field {', '.join(unknown)}; "
+                                     f"its fields: {known}")
+    out: dict[str, Any] = {}
+    for f in ep.fields:
+        value = body.get(f.name)
+        if value is None:
+            value = f.default
+        if value is None:
+            if f.required:
+                raise RequestValidationError(f"{ep.path}: field {f.name!r} is required")
+            continue
+        out[f.name] = _checked(ep, f, value)
+    return out
+
+
+def _checked(ep: Endpoint, f: Field, value: Any) -> Any:
+    problem, value = _coerce(f, value)
+    if problem is None:
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            problem = "holds a value that is not JSON (NaN, infinity or an object)"
+    if problem:
+        raise RequestValidationError(f"{ep.path}: field {f.name!r} {problem}")
+    return value
+
+
+def _coerce(f: Field, value: Any) -> tuple[str | None, Any]:
+    if f.type == "string":
+        if not isinstance(value, str):
+            return f"must be a string, not {type(value).__name__}", value
+        blank = f.required and not value.strip()
+        return ("must not be empty" if blank else None), value
+    if f.type == "integer":
+        ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+        return (None, int(value)) if ok else (f"must be an integer, not {type(value).__name__}",
+                                             value)
+    if f.type == "boolean":
+        return (None if isinstance(value, bool) else "must be true or false"), value
+    if not isinstance(value, list | tuple):
+        return f"must be a list, not {type(value).__name__}", value
+    item = str if f.type == "array" else Mapping
+    if not all(isinstance(v, item) for v in value):
+        return f"must be a list of {'strings' if item is str else 'objects'}", value
+    return None, [dict(v) if item is Mapping else v for v in value]
+
+
+# -- one method per endpoint ---------------------------------------------------------
+
+def method_signature(ep: Endpoint) -> inspect.Signature:
+    """The signature of ``ep``'s client method (without ``self``).
+
+    Keywords are ``Field.keyword``; fields without a default come first; endpoints
+    with more than three fields take keyword arguments only.
+    """
+    kind = (inspect.Parameter.POSITIONAL_OR_KEYWORD if len(ep.fields) <= 3
+            else inspect.Parameter.KEYWORD_ONLY)
+    ordered = sorted(ep.fields, key=lambda f: f.required and f.default is None, reverse=True)
+    params = []
+    for f in ordered:
+        if f.required and f.default is None:
+            params.append(inspect.Parameter(f.keyword, kind, annotation=f.python_type))
+        else:
+            annotation = f.python_type if f.default is not None else f.python_type | None
+            params.append(inspect.Parameter(f.keyword, kind, default=f.default,
+                                            annotation=annotation))
+    return inspect.Signature(params, return_annotation=Any)
+
+
+def method_doc(ep: Endpoint) -> str:
+    """The docstring of ``ep``'s client method, from the table."""
+    fields = ", ".join(f"``{f.keyword}`` ({f.type}{'' if f.required else ', optional'})"
+                       for f in ep.fields)
+    lines = [ep.summary, "", f"POST ``{ep.path}``. Arguments: {fields or 'none'}.",
+             f"Returns the answer unwrapped from its envelope (a JSON {ep.answer})."]
+    if ep.mutates:
+        lines.append("Changes state: never resent after a failure that may have reached "
+                     "the service (timeout, dropped connection, 5xx).")
+    if ep.secret_fields:
+        lines.append(f"{', '.join(sorted(ep.secret_fields))} is a secret: never logged.")
+    return "\n".join(lines)
+
+
+def _body_from(ep: Endpoint, sig: inspect.Signature, args: tuple, kwargs: dict) -> dict:
+    bound = sig.bind(*args, **kwargs)
+    bound.apply_defaults()
+    return {f.name: bound.arguments[f.keyword] for f in ep.fields}
+
+
+def _async_method(ep: Endpoint) -> Callable[..., Awaitable[Any]]:
+    sig = method_signature(ep)
+
+    async def method(self: AsyncClient, *args: Any, **kwargs: Any) -> Any:
+        return await self.call(ep, _body_from(ep, sig, args, kwargs))
+
+    return _named(method, ep, sig, "AsyncClient")
+
+
+def _sync_method(ep: Endpoint) -> Callable[..., Any]:
+    sig = method_signature(ep)
+
+    def method(self: Client, *args: Any, **kwargs: Any) -> Any:
+        body = _body_from(ep, sig, args, kwargs)
+        return self._run(self.aclient.call(ep, body))
+
+    return _named(method, ep, sig, "Client")
+
+
+def _named(fn: Any, ep: Endpoint, sig: inspect.Signature, owner: str) -> Any:
+    self_param = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    fn.__signature__ = sig.replace(parameters=[self_param, *sig.parameters.values()])
+    fn.__name__ = ep.method
+    fn.__qualname__ = f"{owner}.{ep.method}"
+    fn.__doc__ = method_doc(ep)
+    return fn
+
+
+# -- the asynchronous client ---------------------------------------------------------
+
+@dataclass
+class _Call:
+    """One call in flight: what it sends and what it has used up."""
+
+    endpoint: Endpoint
+    wire: Secret
+    retries: int = 0
+    waits: int = 0
+    refreshed: bool = False
+    authenticating: bool = False
+    token: Secret | None = None
+
+
+class AsyncClient:
+    """Asynchronous client of the Sales.Rocks API (one aiohttp session, made lazily).
+
+    Every argument is optional: arguments win over ``sr_frames.configure()``, which
+    wins over the environment (``SALESROCKS_USERNAME``, ``SALESROCKS_PASSWORD``,
+    ``SALESROCKS_TOKEN``, ``SALESROCKS_BASE_URL``). Credentials passed here are taken
+    as a whole: ``token=`` alone ignores a configured username and password, and
+    ``username=``/``password=`` ignore a configured token. A ``token`` is used as is.
+
+    ``max_concurrency`` bounds requests in flight (default 32); ``rate_limit`` spaces
+    attempts to that many per second; ``max_retries`` (default 3) counts retries after
+    the first attempt; ``timeout`` (default 30 s) bounds each attempt from the moment
+    it leaves our queue; a 429 whose ``Retry-After`` exceeds ``retry_after_ceiling``
+    (default 60 s) raises ``RateLimitError`` instead of waiting. ``clock``, ``sleep``
+    and ``rng`` are there for tests. Use ``async with`` or ``await close()``; the
+    client belongs to the event loop it first runs on.
+    """
+
+    def __init__(
+        self,
+        username: str | None = None,
+        password: str | Secret | None = None,
+        token: str | Secret | None = None,
+        base_url: str | None = None,
+        max_concurrency: int | None = None,
+        rate_limit: float | None = None,
+        max_retries: int | None = None,
+        timeout: float | None = None,
+        *,
+        retry_after_ceiling: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        s = _resolve(username, password, token, base_url=base_url,
+                     max_concurrency=max_concurrency, rate_limit=rate_limit,
+                     max_retries=max_retries, timeout=timeout,
+                     retry_after_ceiling=retry_after_ceiling)
+        self.base_url: str = s.resolved_base_url
+        self.max_concurrency: int = _setting(s.max_concurrency, config.DEFAULT_MAX_CONCURRENCY,
+                                             "max_concurrency", integer=True)
+        self.max_retries: int = _setting(s.max_retries, config.DEFAULT_MAX_RETRIES,
+                                         "max_retries", integer=True, allow_zero=True)
+        self.timeout: float = _setting(s.timeout, config.DEFAULT_TIMEOUT, "timeout")
+        self.retry_after_ceiling: float = _setting(
+            s.retry_after_ceiling, config.DEFAULT_RETRY_AFTER_CEILING, "retry_after_ceiling",
+            allow_zero=True)
+        self.rate_limit: float | None = (None if s.rate_limit is None
+                                         else _setting(s.rate_limit, None, "rate_limit"))
+        self.stats = ClientStats()
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._budget = RetryBudget()
+        self._gate = PauseGate(clock=clock, sleep=sleep)
+        self._limiter = (None if self.rate_limit is None
+                         else RateLimiter(self.rate_limit, clock=clock, sleep=sleep))
+        self._semaphore = asyncio.Semaphore(self.max_concurrency)
+        self._auth = TokenManager(username=s.username, password=s.password, token=s.token,
+                                  fetch=self._fetch_token, clock=clock)
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, account={self.account!r})"
+
+    @property
+    def account(self) -> str | None:
+        """Who requests are made as (username or the token's ``sub``); never a secret."""
+        return self._auth.account
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the HTTP session this client opened (idempotent)."""
+        session, self._session, self._loop = self._session, None, None
+        if session is not None:
+            await session.close()
+
+    async def login(self) -> None:
+        """Log in now unless a valid token is held: a pre-flight check of the credentials.
+
+        Raises ``AuthenticationError`` (refused) or ``MissingCredentialsError`` at once.
+        """
+        await self._auth.current()
+
+    async def call(self, endpoint: Endpoint | str, body: Mapping[str, Any]) -> Any:
+        """Validate ``body``, send it to ``endpoint`` (an ``Endpoint``, method name or
+        path) with auth, limits and retries, and answer the unwrapped JSON answer."""
+        ep = endpoint if isinstance(endpoint, Endpoint) else find_endpoint(endpoint)
+        wire = Secret(json.dumps(validate_body(ep, body), allow_nan=False))
+        try:
+            answer = await self._send(_Call(ep, wire))
+        except SalesRocksError:
+            self.stats.failures += 1
+            raise
+        return ep.unwrap(answer)
+
+    async def _fetch_token(self, username: str, password: Secret) -> Mapping[str, Any]:
+        body = json.dumps({"username": username, "password": password.reveal()})
+        logger.debug("logging in to %s", self.base_url)
+        return await self._send(_Call(TOKEN, Secret(body)))
+
+    async def _send(self, call: _Call) -> Any:
+        self._budget.record_first_attempt()
+        while True:
+            try:
+                return await self._attempt(call)
+            except SalesRocksError as error:
+                if call.authenticating:  # the login has had its own retries
+                    raise
+                await self._recover(call, error)
+
+    async def _recover(self, call: _Call, error: SalesRocksError) -> None:
+        """Get ready to send ``call`` again after ``error``, or raise ``error``."""
+        ep = call.endpoint
+        if isinstance(error, RateLimitError):
+            self._pause_for(call, error)
+        elif isinstance(error, AuthenticationError) and ep.authenticated and not call.refreshed:
+            assert call.token is not None
+            call.refreshed = True
+            logger.debug("401 from %s: refreshing the token", ep.path)
+            await self._auth.refresh(call.token, error)
+        elif self._may_retry(call, error):
+            delay = backoff_delay(call.retries, self._rng)
+            logger.info("retry %d/%d of %s after %s in %.2f s", call.retries,
+                        self.max_retries, ep.path, _status_of(error), delay)
+            await self._sleep(delay)
+        else:
+            raise error
+
+    def _may_retry(self, call: _Call, error: SalesRocksError) -> bool:
+        if not should_retry(error, mutates=call.endpoint.mutates):
+            return False
+        if call.retries >= self.max_retries or not self._budget.try_spend():
+            return False
+        call.retries += 1
+        self.stats.retries += 1
+        return True
+
+    def _pause_for(self, call: _Call, error: RateLimitError) -> None:
+        """Pause the whole client for a 429, or re-raise it when the wait is too long."""
+        call.waits += 1
+        wait = error.retry_after
+        if wait is None:
+            wait = error.retry_after = backoff_delay(call.waits, self._rng)
+        self._gate.pause(wait)  # even when too long to wait: later requests then fail fast
+        if wait > self.retry_after_ceiling:
+            raise RateLimitError(
+                429, f"{error.message} (Retry-After {wait:g} s is above retry_after_ceiling "
+                f"{self.retry_after_ceiling:g} s)", path=error.path, retry_after=wait) from None
+        if call.waits > MAX_RATE_LIMITED_WAITS:
+            raise error
+        logger.info("429 from %s: pausing the client for %.2f s", call.endpoint.path, wait)
+
+    async def _attempt(self, call: _Call) -> Any:
+        if not call.endpoint.authenticated:
+            # The login skips the semaphore: the tasks holding it are waiting for it.
+            return await self._post(call, None)
+        async with self._semaphore:
+            call.authenticating = True
+            call.token = await self._auth.current()
+            call.authenticating = False
+            return await self._post(call, call.token)
+
+    async def _post(self, call: _Call, token: Secret | None) -> Any:
+        ep = call.endpoint
+        await self._wait_turn(ep)
+        session = self._session_now()
+        if ep.authenticated:
+            self.stats.requests += 1
+        else:
+            self.stats.logins += 1
+        failure: SalesRocksError
+        try:
+            async with session.post(self.base_url + ep.path, data=call.wire.reveal().encode(),
+                                    headers=_bearer(token), timeout=self._timeout()) as response:
+                raw = await response.read()
+                status, retry_after = response.status, response.headers.get("Retry-After")
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            failure = self._transport_error(exc, ep)
+        else:
+            return self._answer(ep, status, raw, retry_after)
+        raise failure  # outside the except block, so no aiohttp exception is chained
+
+    async def _wait_turn(self, ep: Endpoint) -> None:
+        """Wait for the pause gate and the rate limiter; nothing is sent during a pause."""
+        while True:
+            left = await self._gate.wait(self.retry_after_ceiling)
+            if left is not None:
+                raise RateLimitError(429, f"the client is paused for {left:.0f} s more, "
+                                     "above retry_after_ceiling", path=ep.path, retry_after=left)
+            if self._limiter is not None:
+                await self._limiter.wait()
+            if self._gate.remaining() == 0:
+                return
+
+    def _session_now(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=self.max_concurrency + 1)
+            self._session = aiohttp.ClientSession(
+                connector=connector, headers={"Content-Type": "application/json",
+                                              "Accept": "application/json"})
+            self._loop = loop
+        elif self._loop is not loop:
+            raise RuntimeError("this AsyncClient runs on another event loop; use one client "
+                               "per loop, or the blocking Client")
+        return self._session
+
+    def _timeout(self) -> aiohttp.ClientTimeout:
+        return aiohttp.ClientTimeout(total=self.timeout,
+                                     connect=min(self.timeout, config.DEFAULT_CONNECT_TIMEOUT))
+
+    def _transport_error(self, exc: BaseException, ep: Endpoint) -> SalesRocksError:
+        where = f"{self.base_url}{ep.path}"
+        if isinstance(exc, aiohttp.InvalidURL):
+            return ConfigurationError(f"invalid base URL {self.base_url!r}")
+        if isinstance(exc, aiohttp.ConnectionTimeoutError | aiohttp.ClientConnectorError):
+            return ConnectError(f"could not connect to {where}")
+        if isinstance(exc, TimeoutError):
+            return RequestTimeout(f"no answer from {where} within {self.timeout:g} s")
+        return ConnectionDropped(f"the connection closed before {where} answered")
+
+    def _answer(self, ep: Endpoint, status: int, raw: bytes, retry_after: str | None) -> Any:
+        if status == 429:
+            self.stats.rate_limited += 1
+            raise RateLimitError(429, _service_message(raw, status), path=ep.path,
+                                 retry_after=parse_retry_after(retry_after))
+        if status >= 400:
+            raise error_for_status(status, _service_message(raw, status), path=ep.path)
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = _NOT_JSON
+        problem = _shape_problem(ep, body, status)
+        if problem:
+            raise InvalidResponseError(f"{ep.path} answered {status} with {problem}")
+        return body
+
+
+_NOT_JSON = object()
+
+
+def _shape_problem(ep: Endpoint, body: Any, status: int) -> str | None:
+    """Why ``body`` is not the documented answer of ``ep``, or ``None``."""
+    if body is _NOT_JSON:
+        return "a body that is not JSON"
+    if not 200 <= status < 300:
+        return "an unexpected status"
+    if ep is TOKEN:
+        token = body.get("access_token") if isinstance(body, dict) else None
+        return None if isinstance(token, str) and token else "no access_token"
+    if ep.result_key is not None:
+        if not isinstance(body, dict) or ep.result_key not in body:
+            return f"no {ep.result_key!r} in the answer"
+        body = body[ep.result_key]
+    elif ep.answer == "object" and not isinstance(body, dict):
+        return "an answer that is not a JSON object"
+    if ep.answer == "list" and not isinstance(body, list):
+        return "an answer that is not a JSON list"
+    return None
+
+
+def _service_message(raw: bytes, status: int) -> str:
+    """The service's own message from ``{"error": {"message": ...}}``, else the reason."""
+    try:
+        message = json.loads(raw)["error"]["message"]
+    except (ValueError, KeyError, TypeError, IndexError):
+        message = None
+    if isinstance(message, str) and message:
+        return message
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "error"
+
+
+def _status_of(error: SalesRocksError) -> str:
+    return str(getattr(error, "status_code", "") or error.reason)
+
+
+def _bearer(token: Secret | None) -> dict[str, str] | None:
+    return None if token is None else {"Authorization": f"Bearer {token.reveal()}"}
+
+
+def _resolve(username: str | None, password: str | Secret | None, token: str | Secret | None,
+             **others: Any) -> config.Settings:
+    """Settings for a client; credentials given as arguments are taken as a whole."""
+    resolved = config.settings(username=username, password=password, token=token, **others)
+    if token is not None and username is None and password is None:
+        return config.Settings(**{**vars(resolved), "username": None, "password": None})
+    if token is None and (username is not None or password is not None):
+        return config.Settings(**{**vars(resolved), "token": None})
+    return resolved
+
+
+def _setting(value: Any, default: Any, name: str, *, integer: bool = False,
+             allow_zero: bool = False) -> Any:
+    """A numeric setting, or ``ConfigurationError`` saying what is allowed."""
+    value = default if value is None else value
+    kinds = int if integer else int | float
+    ok = (isinstance(value, kinds) and not isinstance(value, bool) and math.isfinite(value)
+          and (value > 0 or (allow_zero and value == 0)))
+    if not ok:
+        what = "an integer" if integer else "a number"
+        raise ConfigurationError(f"{name} must be {what} {'>=' if allow_zero else '>'} 0, "
+                                 f"got {value!r}")
+    return value
+
+
+# -- the blocking client -------------------------------------------------------------
+
+class Client:
+    """Blocking client: the same arguments and methods as :class:`AsyncClient`, plain
+    return values.
+
+    It owns a private event loop in a daemon thread for its lifetime, so its session
+    and connection pool are reused across calls, and it works the same in a script and
+    inside a running event loop (Jupyter). ``submit(fn)`` runs ``fn(aclient)`` on that
+    loop and answers a ``concurrent.futures.Future``. Use ``with Client() as c:`` or
+    ``close()``; a client never closed is closed when collected or at exit.
+    """
+
+    def __init__(
+        self,
+        username: str | None = None,
+        password: str | Secret | None = None,
+        token: str | Secret | None = None,
+        base_url: str | None = None,
+        max_concurrency: int | None = None,
+        rate_limit: float | None = None,
+        max_retries: int | None = None,
+        timeout: float | None = None,
+        *,
+        retry_after_ceiling: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.aclient = AsyncClient(
+            username, password, token, base_url, max_concurrency, rate_limit, max_retries,
+            timeout, retry_after_ceiling=retry_after_ceiling, clock=clock, sleep=sleep, rng=rng)
+        self._runner = LoopThread()
+        self._closer = weakref.finalize(self, _shut, self._runner, self.aclient)
+
+    def __repr__(self) -> str:
+        return f"Client(base_url={self.base_url!r}, account={self.account!r})"
+
+    @property
+    def base_url(self) -> str:
+        return self.aclient.base_url
+
+    @property
+    def account(self) -> str | None:
+        return self.aclient.account
+
+    @property
+    def stats(self) -> ClientStats:
+        return self.aclient.stats
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the session and stop the private loop (idempotent)."""
+        self._closer()
+
+    def _run(self, coro: Awaitable[T]) -> T:
+        if not self._closer.alive:
+            _discard(coro)
+            raise RuntimeError("this Client is closed")
+        return self._runner.run(_awaited(coro))
+
+    def submit(self, fn: Callable[[AsyncClient], Awaitable[T]]) -> concurrent.futures.Future[T]:
+        """Run ``fn(self.aclient)`` on the client's loop; answers its future at once."""
+        if not self._closer.alive:
+            raise RuntimeError("this Client is closed")
+        return self._runner.submit(_applied(fn, self.aclient))
+
+    def login(self) -> None:
+        """Log in now unless a valid token is held (see ``AsyncClient.login``)."""
+        self._run(self.aclient.login())
+
+    def call(self, endpoint: Endpoint | str, body: Mapping[str, Any]) -> Any:
+        """Blocking ``AsyncClient.call``: the unwrapped answer of one request."""
+        return self._run(self.aclient.call(endpoint, body))
+
+
+async def _awaited(awaitable: Awaitable[T]) -> T:
+    return await awaitable
+
+
+async def _applied(fn: Callable[[AsyncClient], Awaitable[T]], aclient: AsyncClient) -> T:
+    return await fn(aclient)
+
+
+def _discard(awaitable: Awaitable[Any]) -> None:
+    close = getattr(awaitable, "close", None)
+    if close is not None:
+        close()
+
+
+def _shut(runner: LoopThread, aclient: AsyncClient) -> None:
+    """Close ``aclient``'s session on its loop, then stop the loop."""
+    if runner.running and not runner.in_loop_thread():
+        try:
+            runner.run(aclient.close())
+        finally:
+            runner.stop()
+
+
+for _ep in ENDPOINTS:
+    if _ep is not TOKEN:
+        setattr(AsyncClient, _ep.method, _async_method(_ep))
+        setattr(Client, _ep.method, _sync_method(_ep))
+del _ep

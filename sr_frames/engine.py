@@ -1,0 +1,383 @@
+"""Run one endpoint over a plan: cache first, then the network, then a report.
+
+The order of work is what makes a run cheap and safe to interrupt:
+
+1. the plan has already collapsed rows into distinct normalised inputs and answered
+   missing and invalid ones locally;
+2. distinct inputs are looked up in the cache (unless ``refresh`` or ``cache=False``);
+3. with ``cache_only`` nothing else happens; with ``max_requests`` only the first
+   inputs in frame order are sent, so the next run continues where this one stopped;
+4. the login is checked before any row is sent (a wrong password costs no row);
+5. the rest goes out concurrently through the client's one connection pool, phones
+   in batches, and every answer is written to the cache the moment it arrives, so an
+   interrupted run (Ctrl-C, a killed kernel) loses nothing already paid for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+import time
+import weakref
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .cache import ResponseCache
+from .config import cache_scope
+from .client import AsyncClient, Client
+from .errors import AuthenticationError, InvalidResponseError, NotFoundError, SalesRocksError
+from .plan import Plan, Slot, check_locally
+from .progress import Bar, Tally
+from .report import RunReport, remember, tally
+
+__all__ = ["RunOptions", "count_requests", "preview", "run", "run_async"]
+
+_POLL_S = 0.1
+_CANCEL_GRACE_S = 5.0
+
+# One in-flight request per distinct input and client, across concurrent runs too.
+_inflight: weakref.WeakKeyDictionary[AsyncClient, dict[str, asyncio.Future[Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a verb treats the cache, the bar and the budget (see the verbs' docstrings)."""
+
+    cache: bool = True
+    refresh: bool = False
+    progress: bool = True
+    max_requests: int | None = None
+    cache_only: bool = False
+    cache_dir: str | None = None
+
+
+class _Run:
+    """State shared by the steps of one run; lives on the calling thread."""
+
+    def __init__(self, plan: Plan, verb: str, options: RunOptions, base_url: str,
+                 account: str | None) -> None:
+        self.plan, self.verb, self.options = plan, verb, options
+        self.started = time.perf_counter()
+        self.tally = Tally()
+        self.cache = _open_cache(plan, options)
+        endpoint = plan.endpoint
+        self.keys: dict[int, str] = {}
+        if endpoint.cacheable:
+            for slot in plan.pending():
+                self.keys[id(slot)] = ResponseCache.key(
+                    endpoint, slot.body or {}, base_url=cache_scope(base_url), account=account)
+
+    def read_cache(self) -> None:
+        if self.cache is None or self.options.refresh:
+            return
+        pending = self.plan.pending()
+        hits = self.cache.get_many(self.keys[id(s)] for s in pending)
+        for slot in pending:
+            value = hits.get(self.keys[id(slot)])
+            if isinstance(value, dict) and "answer" in value:
+                slot.settle("cached", answer=value["answer"])
+            elif isinstance(value, dict) and "not_found" in value:
+                slot.settle("cached", error=f"not found: {value['not_found']}", reason="not_found")
+
+    def apply_budget(self) -> list[Slot]:
+        """The slots to send now; the others are marked unanswered with the reason.
+
+        Inputs the cache did not answer are checked locally first: invalid ones are
+        answered as the service would, and cost nothing.
+        """
+        check_locally(self.plan)
+        pending = self.plan.pending()
+        if self.options.cache_only:
+            _leave(pending, "not in the cache and cache_only=True: run without it to send")
+            return []
+        limit = self.options.max_requests
+        if limit is None:
+            return pending
+        size = self.plan.endpoint.batch_size if self.plan.endpoint.batch_field else 1
+        allowed = max(0, limit) * (size or 1)
+        _leave(pending[allowed:], f"not sent: max_requests={limit} reached; run again to continue")
+        return pending[:allowed]
+
+    def write(self, slot: Slot) -> None:
+        if self.cache is None or id(slot) not in self.keys:
+            return
+        if slot.state == "answered":
+            self.cache.set(self.plan.endpoint, self.keys[id(slot)], {"answer": slot.answer})
+        elif slot.state == "not_found":
+            self.cache.set(self.plan.endpoint, self.keys[id(slot)], {"not_found": slot.error or ""},
+                           not_found=True)
+
+    def report(self, before: tuple[int, int, int], stats: Any, interrupted: bool) -> RunReport:
+        plan = self.plan
+        skipped, failed = tally([(s.state, s.reason, s.rows) for s in plan.slots])
+        sent, retries, limited = (
+            (stats.requests - before[0], stats.retries - before[1],
+             stats.rate_limited - before[2]) if stats is not None else (0, 0, 0)
+        )
+        report = RunReport(
+            verb=self.verb, endpoint=plan.endpoint.path, rows=plan.rows, distinct=plan.distinct,
+            cache_hits=plan.count("cached"), requests_sent=sent, answered=plan.count("answered"),
+            answered_locally=plan.count("local"), not_found=plan.count("not_found"),
+            skipped=skipped, failed=failed, unanswered=plan.count("unanswered", "pending"),
+            retries=retries, rate_limited=limited,
+            elapsed_s=round(time.perf_counter() - self.started, 3), interrupted=interrupted,
+        )
+        if self.cache is not None:
+            self.cache.close()
+        return remember(report)
+
+
+def _open_cache(plan: Plan, options: RunOptions) -> ResponseCache | None:
+    if not options.cache or not plan.endpoint.cacheable:
+        return None
+    return ResponseCache(options.cache_dir)
+
+
+def _leave(slots: Sequence[Slot], why: str) -> None:
+    for slot in slots:
+        slot.settle("unanswered", error=why, reason="unanswered")
+
+
+def _units(plan: Plan, slots: list[Slot]) -> list[list[Slot]]:
+    """Requests to make: one slot each, or batches for batch endpoints."""
+    endpoint = plan.endpoint
+    if not endpoint.batch_field:
+        return [[s] for s in slots]
+    size = endpoint.batch_size or 100
+    return [slots[i:i + size] for i in range(0, len(slots), size)]
+
+
+def _batch_body(plan: Plan, unit: list[Slot]) -> dict[str, Any]:
+    field = plan.endpoint.batch_field
+    if field is None:
+        return dict(unit[0].body or {})
+    body = {k: v for k, v in (unit[0].body or {}).items() if k != field}
+    body[field] = [slot.item for slot in unit]
+    return body
+
+
+def _check_shape(plan: Plan, answer: Any, unit: list[Slot]) -> list[Any]:
+    """The answer for each slot of ``unit``, or ``InvalidResponseError``."""
+    endpoint = plan.endpoint
+    if endpoint.batch_field:
+        if not isinstance(answer, list) or len(answer) != len(unit):
+            raise InvalidResponseError(
+                f"{endpoint.path} answered {type(answer).__name__} for a batch of {len(unit)}")
+        return answer
+    expected = list if endpoint.answer == "list" else dict
+    if not isinstance(answer, expected):
+        raise InvalidResponseError(
+            f"{endpoint.path} answered {type(answer).__name__}, expected {expected.__name__}")
+    return [answer]
+
+
+async def _call_once(client: AsyncClient, run: _Run, unit: list[Slot]) -> Any:
+    """Send one request; concurrent runs asking the same single input share it."""
+    body = _batch_body(run.plan, unit)
+    key = run.keys.get(id(unit[0])) if len(unit) == 1 else None
+    if key is None:
+        return await client.call(run.plan.endpoint, body)
+    table = _inflight.setdefault(client, {})
+    if key in table:
+        return await asyncio.shield(table[key])
+    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    table[key] = future
+    try:
+        answer = await client.call(run.plan.endpoint, body)
+    except Exception as exc:
+        future.set_exception(exc)
+        future.exception()  # retrieved here, so an unshared failure is not reported twice
+        raise
+    except BaseException:
+        future.cancel()
+        raise
+    else:
+        future.set_result(answer)
+        return answer
+    finally:
+        table.pop(key, None)
+
+
+async def _send_unit(client: AsyncClient, run: _Run, unit: list[Slot]) -> None:
+    try:
+        answers = _check_shape(run.plan, await _call_once(client, run, unit), unit)
+    except NotFoundError as exc:
+        for slot in unit:
+            slot.settle("not_found", error=f"not found: {exc.message}", reason="not_found")
+    except SalesRocksError as exc:
+        for slot in unit:
+            slot.settle("failed", error=f"{exc.reason}: {exc}", reason=exc.reason)
+        run.tally.failed += len(unit)
+    else:
+        for slot, answer in zip(unit, answers, strict=True):
+            slot.settle("answered", answer=answer)
+    for slot in unit:
+        run.write(slot)
+    run.tally.done += len(unit)
+
+
+async def _send(client: AsyncClient, run: _Run, slots: list[Slot]) -> None:
+    """Send every slot, at most ``max_concurrency`` requests at a time."""
+    await client.login()
+    units = iter(_units(run.plan, slots))
+    stop = False
+
+    async def worker() -> None:
+        nonlocal stop
+        for unit in units:
+            if stop:
+                return
+            try:
+                await _send_unit(client, run, unit)
+            except AuthenticationError:
+                stop = True
+                raise
+
+    workers = max(1, min(getattr(client, "max_concurrency", 32), len(slots)))
+    tasks = [asyncio.create_task(worker()) for _ in range(workers)]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def preview(plan: Plan, options: RunOptions, base_url: str, account: str | None) -> list[Slot]:
+    """Mark what the cache and the budget decide, send nothing: the slots a run would send."""
+    state = _Run(plan, "preview", options, base_url, account)
+    try:
+        state.read_cache()
+        return state.apply_budget()
+    finally:
+        if state.cache is not None:
+            state.cache.close()
+
+
+def count_requests(plan: Plan, slots: list[Slot]) -> int:
+    """How many requests sending ``slots`` takes (phones go many to a request)."""
+    return len(_units(plan, slots))
+
+
+def _bar(verb: str, plan: Plan, to_send: list[Slot], options: RunOptions) -> Bar:
+    """A bar over the distinct inputs answered by this run, cache hits counted as done."""
+    done = plan.count("cached", "local")
+    return Bar(verb, done + len(to_send), done, enabled=options.progress and bool(to_send))
+
+
+def _stats_snapshot(client: AsyncClient) -> tuple[int, int, int]:
+    s = client.stats
+    return s.requests, s.retries, s.rate_limited
+
+
+def run(plan: Plan, verb: str, options: RunOptions, client: Client | None = None) -> RunReport:
+    """Run ``plan`` from synchronous code (a script, a notebook cell).
+
+    The requests run on the client's private event-loop thread while this thread keeps
+    the progress bar current. Ctrl-C stops sending at once, closes the session, keeps
+    every answer already received in the cache, and re-raises ``KeyboardInterrupt``.
+    """
+    owned = client is None
+    client = client or Client()
+    aclient = client.aclient
+    state = _Run(plan, verb, options, aclient.base_url, aclient.account)
+    before = _stats_snapshot(aclient)
+    interrupted = False
+    try:
+        state.read_cache()
+        to_send = state.apply_budget()
+        bar = _bar(verb, plan, to_send, options)
+        try:
+            if to_send:
+                _wait(client.submit(_sender(state, to_send)), bar, state, aclient)
+        except KeyboardInterrupt:
+            interrupted = True
+            raise
+        finally:
+            bar.close()
+    finally:
+        if owned:
+            client.close()
+        report = state.report(before, aclient.stats, interrupted)
+        _announce(report, options)
+    return report
+
+
+def _sender(state: _Run, slots: list[Slot]) -> Callable[[AsyncClient], Awaitable[None]]:
+    return lambda aclient: _send(aclient, state, slots)
+
+
+def _wait(
+    future: concurrent.futures.Future[None], bar: Bar, state: _Run, aclient: AsyncClient
+) -> None:
+    """Wait for the sending side, refreshing the bar; on Ctrl-C cancel it and wait briefly."""
+    try:
+        while True:
+            try:
+                future.result(timeout=_POLL_S)
+                return
+            except concurrent.futures.TimeoutError:
+                bar.show(state.tally, aclient.stats)
+    except KeyboardInterrupt:
+        future.cancel()
+        done = threading.Event()
+        future.add_done_callback(lambda _f: done.set())
+        done.wait(_CANCEL_GRACE_S)
+        raise
+    finally:
+        bar.show(state.tally, aclient.stats)
+
+
+async def run_async(plan: Plan, verb: str, options: RunOptions,
+                    client: AsyncClient | None = None) -> RunReport:
+    """Run ``plan`` from code that already runs in an event loop; same rules as :func:`run`."""
+    owned = client is None
+    aclient = client or AsyncClient()
+    state = _Run(plan, verb, options, aclient.base_url, aclient.account)
+    before = _stats_snapshot(aclient)
+    interrupted = False
+    try:
+        state.read_cache()
+        to_send = state.apply_budget()
+        bar = _bar(verb, plan, to_send, options)
+        try:
+            if to_send:
+                sending = asyncio.create_task(_send(aclient, state, to_send))
+                while not sending.done():
+                    await asyncio.wait({sending}, timeout=_POLL_S)
+                    bar.show(state.tally, aclient.stats)
+                await sending
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            interrupted = True
+            raise
+        finally:
+            bar.close()
+    finally:
+        if owned:
+            await aclient.close()
+        report = state.report(before, aclient.stats, interrupted)
+        _announce(report, options)
+    return report
+
+
+def _announce(report: RunReport, options: RunOptions) -> None:
+    """Show the report after the bar: HTML in Jupyter, one line on stderr elsewhere.
+
+    An interrupted run always says so, bar or not: the user must know what was kept.
+    """
+    if not options.progress and not report.interrupted:
+        return
+    from .progress import in_notebook
+
+    if in_notebook():
+        from IPython.display import display
+
+        display(report)
+    else:
+        import sys
+
+        print(report, file=sys.stderr)

@@ -1,0 +1,72 @@
+"""Say what a verb would send, and what it would cost, before sending anything.
+
+The estimate runs the same plan, cache look-up and budget as the verb itself, so the
+number of requests it predicts is the number the run then sends (retries aside).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from . import config, engine
+from .plan import Plan
+
+__all__ = ["Estimate", "estimate_plan"]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """``rows`` in the frame; ``distinct`` normalised inputs; ``cached`` already answered;
+    ``skipped`` rows sending nothing (missing or invalid input, or answered locally);
+    ``requests`` that would go out; ``unanswered`` inputs left over by ``max_requests``
+    or ``cache_only``; ``cost`` = requests x ``price`` when a price is configured
+    (``sr_frames.configure(prices={"verify_email": 0.01})``), else ``None``."""
+
+    verb: str
+    endpoint: str
+    rows: int
+    distinct: int
+    cached: int
+    skipped: int
+    answered_locally: int
+    requests: int
+    unanswered: int
+    price: float | None
+    cost: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        cost = "" if self.cost is None else f", cost {self.cost:,.2f}"
+        return (f"{self.verb}: {self.rows:,} rows, {self.distinct:,} distinct, "
+                f"{self.cached:,} cached, {self.skipped:,} rows skipped, "
+                f"{self.requests:,} requests to send{cost}")
+
+    def _repr_html_(self) -> str:
+        cells = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+            f"<td style='text-align:right'>{html.escape(str(v))}</td></tr>"
+            for k, v in self.to_dict().items() if k not in ("verb", "endpoint")
+        )
+        return f"<table><caption>estimate: {html.escape(self.verb)}</caption>{cells}</table>"
+
+
+def estimate_plan(plan: Plan, verb: str, options: engine.RunOptions, client: Any = None) -> Estimate:
+    """The estimate for ``plan`` under ``options``; ``client`` only supplies base URL and account."""
+    settings = config.settings()
+    aclient = getattr(client, "aclient", client)
+    base_url = aclient.base_url if aclient is not None else settings.resolved_base_url
+    account = aclient.account if aclient is not None else settings.username
+    to_send = engine.preview(plan, options, base_url, account)
+    requests = engine.count_requests(plan, to_send)
+    price = (settings.prices or {}).get(plan.endpoint.method)
+    return Estimate(
+        verb=verb, endpoint=plan.endpoint.path, rows=plan.rows, distinct=plan.distinct,
+        cached=plan.count("cached"), skipped=plan.rows_in("skipped", "local"),
+        answered_locally=plan.count("local"), requests=requests,
+        unanswered=plan.count("unanswered"), price=price,
+        cost=None if price is None else round(requests * price, 6),
+    )

@@ -1,0 +1,82 @@
+"""The progress bar, updated only from the thread that called the verb.
+
+Requests complete on the client's event-loop thread; they bump plain counters in a
+:class:`Tally`. The calling thread copies those counters into a ``tqdm.auto`` bar while
+it waits, because ipykernel does not reliably show output written from another thread.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Bar", "Tally", "in_notebook"]
+
+
+@dataclass
+class Tally:
+    """Counters written by the sending side, read by the bar."""
+
+    done: int = 0
+    failed: int = 0
+
+
+def in_notebook() -> bool:
+    """Whether we run inside a Jupyter kernel (where HTML and widgets render)."""
+    shell = sys.modules.get("IPython")
+    if shell is None:
+        return False
+    try:
+        ip = shell.get_ipython()  # type: ignore[attr-defined]
+    except AttributeError:
+        return False
+    return ip is not None and "IPKernelApp" in getattr(ip, "config", {})
+
+
+def _tqdm_class() -> Any:
+    if in_notebook():
+        try:
+            import ipywidgets  # noqa: F401
+            from tqdm.auto import tqdm
+            return tqdm
+        except ImportError:
+            pass
+    from tqdm import tqdm
+    return tqdm
+
+
+class Bar:
+    """A bar over ``total`` distinct inputs, starting at ``initial`` (cache hits, local answers)."""
+
+    def __init__(self, verb: str, total: int, initial: int, *, enabled: bool) -> None:
+        self._bar = None
+        if enabled and total:
+            self._bar = _tqdm_class()(
+                total=total, initial=initial, desc=verb, unit="input", leave=True,
+                file=sys.stderr, dynamic_ncols=True,
+            )
+        self._initial = initial
+
+    def show(self, tally: Tally, stats: Any | None = None) -> None:
+        """Copy the counters into the bar (call from the calling thread only)."""
+        if self._bar is None:
+            return
+        value = self._initial + tally.done
+        if value != self._bar.n:
+            self._bar.update(value - self._bar.n)
+        if stats is not None:
+            postfix = {"sent": stats.requests}
+            if stats.retries:
+                postfix["retries"] = stats.retries
+            if stats.rate_limited:
+                postfix["429s"] = stats.rate_limited
+            if tally.failed:
+                postfix["failed"] = tally.failed
+            self._bar.set_postfix(postfix, refresh=False)
+        self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

@@ -1,0 +1,211 @@
+"""Retry decisions, the retry budget, the rate limiter and the pause gate.
+
+The decisions are tiny pure functions so that they can be tested without a network,
+a clock or a sleep: :func:`should_retry` (may this failure be sent again?),
+:func:`parse_retry_after` (how long a 429 asks us to wait) and :func:`backoff_delay`
+(how long to wait before retry number *n*, with the jitter drawn from an injected
+``random.Random`` by :func:`jitter`).
+
+The stateful helpers take their clock and sleep function as arguments too:
+
+- :class:`RetryBudget` stops retrying when most requests fail, so a broken service
+  costs about 1.2 requests per input instead of ``1 + max_retries``.
+- :class:`RateLimiter` spaces attempts evenly (``rate`` per second), shared by every
+  task of one client.
+- :class:`PauseGate` holds every request of one client while a 429's ``Retry-After``
+  runs; waiting there never uses up a retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import math
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from .config import DEFAULT_BACKOFF_INITIAL, DEFAULT_BACKOFF_MAX
+from .errors import (
+    ConnectError,
+    InvalidResponseError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+)
+
+__all__ = [
+    "RETRY_BUDGET_FLOOR",
+    "RETRY_BUDGET_RATIO",
+    "PauseGate",
+    "RateLimiter",
+    "RetryBudget",
+    "backoff_delay",
+    "jitter",
+    "parse_retry_after",
+    "should_retry",
+]
+
+RETRY_BUDGET_FLOOR = 10
+"""Retries always allowed over a client's lifetime, whatever the failure rate."""
+
+RETRY_BUDGET_RATIO = 0.2
+"""Further retries allowed per first attempt (20 %)."""
+
+JITTER_SPREAD = 0.25
+"""A backoff delay is shortened by up to this fraction, drawn at random."""
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[object]]
+
+
+def should_retry(error: BaseException, *, mutates: bool = False) -> bool:
+    """Whether a failed attempt may be sent again.
+
+    Idempotent requests are retried after 5xx, timeouts, dropped connections and
+    answers that are not JSON or not the documented shape. A request that changes
+    state (``mutates``) is retried only when it certainly never reached the service:
+    connection refused or a 429. 400/401/403/404 are never retried here (a 401 is
+    handled by the token refresh, not by retries).
+    """
+    if isinstance(error, ConnectError | RateLimitError):
+        return True
+    if mutates:
+        return False
+    return isinstance(error, ServerError | TransportError | InvalidResponseError)
+
+
+def parse_retry_after(value: str | None, *, now: Clock = time.time) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header, or ``None`` if absent or unreadable.
+
+    Accepts integer or fractional seconds and HTTP-dates (measured against ``now``,
+    a wall clock). A date in the past or a negative number gives ``0.0``.
+    """
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = _seconds_until_http_date(text, now)
+    if seconds is None or math.isnan(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def _seconds_until_http_date(text: str, now: Clock) -> float | None:
+    try:
+        moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment is None:
+        return None
+    return moment.timestamp() - now()
+
+
+def jitter(delay: float, rng: random.Random) -> float:
+    """``delay`` shortened by a random fraction up to :data:`JITTER_SPREAD`.
+
+    Isolated so that tests can pin it with a seeded ``random.Random``.
+    """
+    return delay * (1.0 - JITTER_SPREAD * rng.random())
+
+
+def backoff_delay(
+    retry: int,
+    rng: random.Random,
+    *,
+    initial: float = DEFAULT_BACKOFF_INITIAL,
+    maximum: float = DEFAULT_BACKOFF_MAX,
+) -> float:
+    """Seconds to wait before retry number ``retry`` (1 for the first retry).
+
+    Exponential: ``initial`` doubling per retry up to ``maximum``, then jittered.
+    """
+    base = min(maximum, initial * 2.0 ** max(0, retry - 1))
+    return jitter(base, rng)
+
+
+@dataclass
+class RetryBudget:
+    """Retries allowed over a client's lifetime: ``floor + ratio * first attempts``.
+
+    Call :meth:`record_first_attempt` once per request (not per attempt) and
+    :meth:`try_spend` before each retry; it answers ``False`` once the budget is spent.
+    """
+
+    floor: int = RETRY_BUDGET_FLOOR
+    ratio: float = RETRY_BUDGET_RATIO
+    first_attempts: int = 0
+    retries: int = 0
+
+    def record_first_attempt(self) -> None:
+        self.first_attempts += 1
+
+    @property
+    def allowed(self) -> float:
+        return self.floor + self.ratio * self.first_attempts
+
+    def try_spend(self) -> bool:
+        """Take one retry from the budget if there is one left."""
+        if self.retries + 1 > self.allowed:
+            return False
+        self.retries += 1
+        return True
+
+
+class RateLimiter:
+    """Spaces attempts ``1 / rate`` seconds apart, across every task that shares it."""
+
+    def __init__(self, rate: float, *, clock: Clock = time.monotonic,
+                 sleep: Sleep = asyncio.sleep) -> None:
+        if not rate > 0:
+            raise ValueError(f"rate must be positive, got {rate!r}")
+        self.interval = 1.0 / rate
+        self._clock = clock
+        self._sleep = sleep
+        self._next = -math.inf
+
+    def reserve(self) -> float:
+        """Book the next free slot; answer how long the caller must wait for it."""
+        now = self._clock()
+        slot = max(now, self._next)
+        self._next = slot + self.interval
+        return slot - now
+
+    async def wait(self) -> None:
+        """Wait for this caller's slot (no lock needed: ``reserve`` never awaits)."""
+        delay = self.reserve()
+        if delay > 0:
+            await self._sleep(delay)
+
+
+class PauseGate:
+    """Holds every request of a client until a pause (a 429's ``Retry-After``) ends."""
+
+    def __init__(self, *, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
+        self._clock = clock
+        self._sleep = sleep
+        self._until = -math.inf
+
+    def pause(self, seconds: float) -> None:
+        """Close the gate for ``seconds`` from now; a longer pause already set is kept."""
+        self._until = max(self._until, self._clock() + seconds)
+
+    def remaining(self) -> float:
+        """Seconds until the gate opens; ``0.0`` when open."""
+        return max(0.0, self._until - self._clock())
+
+    async def wait(self, ceiling: float = math.inf) -> float | None:
+        """Wait until the gate is open and answer ``None``.
+
+        If the pause still to run is longer than ``ceiling``, do not wait: answer that
+        pause in seconds so the caller can fail the request instead.
+        """
+        while (left := self.remaining()) > 0:
+            if left > ceiling:
+                return left
+            await self._sleep(left)
+        return None
+

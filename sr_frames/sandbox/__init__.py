@@ -1,0 +1,45 @@
+"""The sandbox: a local emulator of the whole Sales.Rocks API, on 127.0.0.1 only.
+
+What it emulates, from the published reference (salesrocks-api.txt, read as
+API-NOTES says):
+
+* every endpoint of :data:`sr_frames.endpoints.ENDPOINTS`, at the same paths, with
+  the same bodies, envelopes (bare, ``{"status_code", "data"}``, ``{"status", ...}``),
+  status codes and error shape ``{"error": {"status_code", "message"}}``; 400 for a
+  bad body, 401 without a valid token, 404 for unknown paths, 405 for non-POST;
+* JWT bearer tokens that expire (``token_ttl``), any non-empty credentials or only
+  the configured password;
+* deterministic answers derived from the input (:mod:`answers`: import it to know
+  the answer for any input); the phone verifier and the local checks of
+  :mod:`sr_frames.checks` give identical answers;
+* editable lists, contacts and mailbox connections kept in memory per user;
+* a rate limit with ``Retry-After``, latency, and injected faults (error statuses,
+  dropped connections, non-JSON bodies, lost answers, hangs), steered through a
+  control plane under ``/_sandbox/`` (:class:`SandboxControl`).
+
+What it does not emulate: real data (no real person, company, mailbox or MX look-up
+is behind any answer; a "Valid" address is valid only by hash), credits and
+billing, the service's actual limits (batch sizes, rate, body size are ours),
+403 for anything but writing to a colleague's list, campaigns attached to lists
+(``campaigns`` is always empty), persistence (a restart forgets everything), HTTPS,
+and accounts (any user name is a user of its own; the part after ``@`` is the
+company). Answers may differ from the real service's for the same input.
+
+Usage::
+
+    from sr_frames.sandbox import start_sandbox
+
+    with start_sandbox() as sb:           # a free port on 127.0.0.1
+        client_base_url = sb.url
+        sb.add_fault("status", path="verify_email", status=500, times=1)
+        ...
+        assert sb.count("verify_email") == 2
+"""
+
+from __future__ import annotations
+
+from sr_frames.sandbox import answers
+from sr_frames.sandbox.control import SandboxControl
+from sr_frames.sandbox.server import Sandbox, serve, start_sandbox
+
+__all__ = ["Sandbox", "SandboxControl", "answers", "serve", "start_sandbox"]

@@ -1,0 +1,45 @@
+"""The application: the control plane, one route per endpoint record, 404 for the rest.
+
+Routes come from the endpoint table, so an endpoint added there is served here with
+no further edit (its operation aside, which :mod:`operations` insists on at import).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from sr_frames.endpoints import ENDPOINTS
+from sr_frames.sandbox.control import add_control_routes
+from sr_frames.sandbox.handlers import (
+    SANDBOX,
+    STOPPING,
+    api_handler,
+    error_middleware,
+    not_found,
+)
+from sr_frames.sandbox.state import SandboxState
+
+__all__ = ["MAX_BODY", "build_app"]
+
+MAX_BODY = 64 * 1024 * 1024
+"""Largest request body accepted (the reference states none; batches stay far below)."""
+
+
+async def _stop_waiting(app: web.Application) -> None:
+    """Wake handlers that are sleeping or hanging so shutdown does not wait for them."""
+    app[STOPPING].set()
+
+
+def build_app(state: SandboxState) -> web.Application:
+    """The aiohttp application serving ``state``."""
+    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY)
+    app[SANDBOX] = state
+    app[STOPPING] = asyncio.Event()
+    app.on_shutdown.append(_stop_waiting)
+    add_control_routes(app.router)
+    for endpoint in ENDPOINTS:
+        app.router.add_route("*", endpoint.path, api_handler(endpoint), name=endpoint.method)
+    app.router.add_route("*", "/{tail:.*}", not_found)
+    return app

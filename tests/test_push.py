@@ -1,0 +1,317 @@
+"""push_to_list against the sandbox: every row once, whatever is lost on the way."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+from contextlib import closing
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sr_frames import Client, config
+from sr_frames.ledger import LEDGER_DIRECTORY, Ledger, fingerprint
+from sr_frames.lists import create_list, read_list
+from sr_frames.push import push_to_list, reconcile
+
+
+def leads(n: int = 250, start: int = 0) -> pd.DataFrame:
+    """A lead list as an analyst would have it: a gap here and there, numpy types."""
+    rows = range(start, start + n)
+    return pd.DataFrame(
+        {
+            "first_name": [f"Ada{i}" for i in rows],
+            "email": [f"ada{i}@example.com" for i in rows],
+            "company": [None if i % 7 == 0 else f"Company {i % 13}" for i in rows],
+            "employees": [np.nan if i % 5 == 0 else float(10 * i) for i in rows],
+        },
+        index=pd.Index([f"lead-{i}" for i in rows], name="lead"),
+    )
+
+
+def list_emails(list_id: str) -> list[str]:
+    return read_list(list_id)["email"].tolist()
+
+
+# --- acceptance ------------------------------------------------------------------------
+
+def test_push_250_rows_then_the_same_frame_again_sends_nothing(sandbox):
+    frame = leads(250)
+    list_id = create_list("Q3 leads")
+
+    pushed = push_to_list(frame, list_id, progress=False)
+
+    assert pushed["sr_contact_id"].notna().all()
+    assert pushed["sr_push_error"].isna().all()
+    assert sandbox.count("add_to_list") == 3  # chunks of 100
+    assert len(read_list(list_id)) == 250
+
+    again = push_to_list(frame, list_id, progress=False)
+
+    assert sandbox.count("add_to_list") == 3  # not one more Add to List request
+    assert len(read_list(list_id)) == 250
+    assert again["sr_contact_id"].tolist() == pushed["sr_contact_id"].tolist()
+
+
+@pytest.mark.parametrize("fault", [{"times": 2}, {"rate": 0.5}])
+def test_lost_answers_then_a_second_run_completes_without_duplicates(sandbox, fault):
+    # the sandbox adds the contacts, then closes the connection without answering
+    sandbox.add_fault("lost_answer", path="add_to_list", **fault)
+    frame = leads(250)
+    list_id = create_list("lossy")
+
+    first = push_to_list(frame, list_id, progress=False, chunk_size=25)
+    lost = first["sr_push_error"].notna()
+    assert lost.any()
+    assert first.loc[lost, "sr_push_error"].str.startswith("uncertain").all()
+    assert first.loc[lost, "sr_contact_id"].isna().all()
+
+    second = push_to_list(frame, list_id, progress=False, chunk_size=25)
+
+    contacts = read_list(list_id)
+    assert len(contacts) == 250
+    assert not contacts["email"].duplicated().any()
+    assert sorted(contacts["email"]) == sorted(frame["email"])
+    assert second["sr_contact_id"].notna().all()
+    assert second["sr_push_error"].isna().all()
+    assert set(second["sr_contact_id"]) == set(contacts["_id"])
+
+
+@pytest.mark.parametrize("kind", ["drop", "status"])
+def test_chunks_that_never_landed_are_sent_by_the_second_run(sandbox, kind):
+    # a dropped connection or a 500 may have been applied: uncertain, never resent blindly
+    sandbox.add_fault(kind, path="add_to_list", times=1)
+    frame = leads(250)
+    list_id = create_list("flaky")
+
+    first = push_to_list(frame, list_id, progress=False)
+    assert first["sr_push_error"].notna().sum() == 100
+    assert sandbox.count("add_to_list") == 3  # the client did not resend it either
+
+    second = push_to_list(frame, list_id, progress=False)
+
+    assert sandbox.count("get_list_data") >= 1  # read back before sending
+    assert sandbox.count("add_to_list") == 4  # only the missing chunk went again
+    assert second["sr_contact_id"].notna().all()
+    assert sorted(list_emails(list_id)) == sorted(frame["email"])
+
+
+def test_a_timeout_marks_rows_uncertain_and_the_next_run_settles_them(sandbox):
+    sandbox.add_fault("hang", path="add_to_list", times=1, delay_s=3)
+    frame = leads(120)
+    list_id = create_list("slow")
+
+    with Client(timeout=0.5) as client:
+        first = push_to_list(frame, list_id, client=client, progress=False)
+    assert first["sr_push_error"].str.startswith("uncertain (timeout)").sum() in (20, 100)
+
+    second = push_to_list(frame, list_id, progress=False)
+    assert second["sr_contact_id"].notna().all()
+    assert sorted(list_emails(list_id)) == sorted(frame["email"])
+
+
+def test_reconcile_reads_the_list_back_without_adding_anything(sandbox):
+    sandbox.add_fault("lost_answer", path="add_to_list", times=1)
+    frame = leads(150)
+    list_id = create_list("to settle")
+    push_to_list(frame, list_id, progress=False)
+    adds = sandbox.count("add_to_list")
+
+    settled = reconcile(list_id)
+
+    assert settled == {"uncertain": 100, "found": 100, "missing": 0}
+    assert sandbox.count("add_to_list") == adds
+    assert reconcile(list_id) == {"uncertain": 0, "found": 0, "missing": 0}
+    done = push_to_list(frame, list_id, progress=False)
+    assert done["sr_contact_id"].notna().all()
+    assert sandbox.count("add_to_list") == adds
+
+
+# --- what goes on the wire -------------------------------------------------------------
+
+def test_missing_values_are_left_out_and_numbers_sent_as_plain_json(sandbox):
+    frame = pd.DataFrame({
+        "email": ["a@example.com", "b@example.com", None],
+        "employees": [np.int64(12), np.nan, np.int64(3)],
+        "score": [0.5, np.float32(2.0), np.nan],
+        "signed_up": [pd.Timestamp("2024-05-01 09:30"), pd.NaT, pd.Timestamp("2024-06-02")],
+        "note": ["  ", "vip", pd.NA],
+    })
+    list_id = create_list("types")
+
+    push_to_list(frame, list_id, progress=False)
+
+    (request,) = sandbox.requests("add_to_list")
+    assert request["body"]["data"] == [
+        {"email": "a@example.com", "employees": 12, "score": 0.5, "signed_up": "2024-05-01 09:30:00"},
+        {"email": "b@example.com", "score": 2, "note": "vip"},
+        {"employees": 3, "signed_up": "2024-06-02 00:00:00"},
+    ]
+
+
+def test_default_columns_are_the_original_ones(sandbox):
+    frame = leads(3, start=1).assign(email_status="Valid", found_email=None, secret="hunter2")
+    list_id = create_list("originals")
+
+    push_to_list(frame, list_id, progress=False)
+    push_to_list(frame, create_list("two columns"), columns=["email", "first_name"], progress=False)
+
+    first, second = (r["body"]["data"][0] for r in sandbox.requests("add_to_list"))
+    assert set(first) == {"first_name", "email", "company", "employees"}
+    assert set(second) == {"email", "first_name"}
+
+
+def test_rows_with_nothing_to_send_are_reported_not_sent(sandbox):
+    frame = pd.DataFrame({"email": ["a@example.com", None, "c@example.com"],
+                          "score": [1.0, np.nan, np.inf]})
+    pushed = push_to_list(frame, create_list("gaps"), progress=False)
+
+    assert pushed["sr_contact_id"].notna().tolist() == [True, False, False]
+    assert pushed["sr_push_error"].tolist()[1].startswith("missing")
+    assert pushed["sr_push_error"].tolist()[2].startswith("invalid")
+    assert len(sandbox.requests("add_to_list")[0]["body"]["data"]) == 1
+
+
+def test_the_frame_comes_back_whole_and_the_input_is_untouched(sandbox):
+    frame = leads(5)
+    frame.index = pd.Index(["x", "y", "x", "z", "y"])
+    before = frame.copy()
+
+    pushed = push_to_list(frame, create_list("index"), progress=False)
+
+    pd.testing.assert_frame_equal(frame, before)
+    assert pushed.index.tolist() == ["x", "y", "x", "z", "y"]
+    assert pushed.columns.tolist() == [*frame.columns, "sr_contact_id", "sr_push_error"]
+    pd.testing.assert_frame_equal(pushed[frame.columns], frame)
+    report = pushed.attrs["salesrocks"]
+    assert (report.rows, report.answered, report.failed) == (5, 5, {})
+
+
+def test_identical_rows_are_distinct_contacts(sandbox):
+    frame = pd.DataFrame({"email": ["same@example.com"] * 3, "name": ["Sam"] * 3})
+    list_id = create_list("twins")
+
+    pushed = push_to_list(frame, list_id, progress=False)
+    again = push_to_list(frame, list_id, progress=False)
+    one_more = push_to_list(pd.concat([frame, frame.iloc[:1]]), list_id, progress=False)
+
+    assert pushed["sr_contact_id"].nunique() == 3
+    assert again["sr_contact_id"].tolist() == pushed["sr_contact_id"].tolist()
+    assert one_more["sr_contact_id"].nunique() == 4
+    assert len(read_list(list_id)) == 4
+    assert sandbox.count("add_to_list") == 2
+
+
+def test_force_pushes_again(sandbox):
+    frame = leads(10)
+    list_id = create_list("forced")
+    first = push_to_list(frame, list_id, progress=False)
+
+    forced = push_to_list(frame, list_id, force=True, progress=False)
+
+    assert sandbox.count("add_to_list") == 2
+    assert len(read_list(list_id)) == 20
+    assert set(forced["sr_contact_id"]).isdisjoint(first["sr_contact_id"])
+    later = push_to_list(frame, list_id, progress=False)
+    assert later["sr_contact_id"].tolist() == forced["sr_contact_id"].tolist()
+
+
+def test_the_ledger_is_per_list(sandbox):
+    frame = leads(5)
+    push_to_list(frame, create_list("one"), progress=False)
+    other = push_to_list(frame, create_list("other"), progress=False)
+
+    assert sandbox.count("add_to_list") == 2
+    assert other["sr_contact_id"].notna().all()
+
+
+# --- failures that never reached the service -------------------------------------------
+
+def test_an_unknown_list_is_refused_before_any_row_is_sent(sandbox):
+    from sr_frames import NotFoundError
+
+    with pytest.raises(NotFoundError, match="List not found"):
+        push_to_list(leads(5), "nosuchlist01", progress=False)
+    assert sandbox.count("add_to_list") == 0
+
+
+def test_a_refused_chunk_does_not_sink_the_others(sandbox):
+    sandbox.add_fault("status", path="add_to_list", status=400, times=1)
+    frame = leads(250)
+    list_id = create_list("refused")
+
+    first = push_to_list(frame, list_id, progress=False)
+
+    errors = first["sr_push_error"].dropna()
+    assert len(errors) == 100 and errors.str.startswith("bad_request").all()
+    assert first["sr_contact_id"].notna().sum() == 150
+    second = push_to_list(frame, list_id, progress=False)
+    assert sandbox.count("add_to_list") == 4
+    assert second["sr_contact_id"].notna().all()
+    assert len(read_list(list_id)) == 250
+
+
+def test_429_is_waited_out_and_retried(sandbox):
+    sandbox.add_fault("status", path="add_to_list", status=429, retry_after=0.2, times=1)
+    list_id = create_list("busy")
+
+    pushed = push_to_list(leads(150), list_id, progress=False)
+
+    assert pushed["sr_contact_id"].notna().all()
+    assert sandbox.count("add_to_list") == 3
+    assert len(read_list(list_id)) == 150
+
+
+def test_connection_refused_is_retried_then_reported_as_not_sent(sandbox):
+    list_id = create_list("unreachable")
+    # a valid token, so the only thing that fails is reaching the service
+    with Client() as client:
+        login = {"username": os.environ[config.ENV_USERNAME], "password": os.environ[config.ENV_PASSWORD]}
+        token = client.call("login", login)["access_token"]
+    with Client(token=token, base_url="http://127.0.0.1:9", max_retries=1) as client:
+        pushed = push_to_list(leads(3), list_id, client=client, progress=False)
+
+    assert pushed["sr_push_error"].str.startswith("connect").all()
+    assert sandbox.count("add_to_list") == 0
+    assert push_to_list(leads(3), list_id, progress=False)["sr_contact_id"].notna().all()
+
+
+# --- the ledger ------------------------------------------------------------------------
+
+def test_the_ledger_holds_fingerprints_only_in_a_private_directory(sandbox):
+    frame = leads(20)
+    list_id = create_list("private")
+    push_to_list(frame, list_id, progress=False)
+
+    directory = config.settings().resolved_cache_dir / LEDGER_DIRECTORY
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    stored = b"".join(p.read_bytes() for p in directory.rglob("*") if p.is_file())
+    assert b"ada1@example.com" not in stored
+    with closing(sqlite3.connect(directory / "cache.db")) as db:
+        rows = db.execute("SELECT key, raw, value FROM Cache").fetchall()
+    assert rows and all(raw == 1 and isinstance(json.loads(value), dict) for _, raw, value in rows)
+
+
+def test_fingerprints_ignore_key_order_service_fields_and_whole_floats():
+    a = {"email": "a@example.com", "employees": 12}
+    b = {"employees": 12.0, "email": "a@example.com", "_id": {"$oid": "x"}, "list_id": "l"}
+    assert fingerprint(a) == fingerprint(b)
+    assert fingerprint(a) != fingerprint({**a, "employees": 13})
+
+
+def test_the_ledger_remembers_across_runs(tmp_path):
+    with Ledger("abc", base_url="http://sb", account="me", directory=tmp_path) as ledger:
+        ledger.confirm([("h1", "id1"), ("h1", "id2")])
+        ledger.mark_uncertain(["h2", "h2"])
+    with Ledger("abc", base_url="http://sb/", account="me", directory=tmp_path) as ledger:
+        assert ledger.ids(["h1", "h2"]) == {"h1": ["id1", "id2"]}
+        assert ledger.uncertain() == {"h2": 2}
+        assert ledger.settle({"h2": ["old", "id3"]}) == 2
+        assert ledger.ids(["h2"]) == {"h2": ["old", "id3"]}
+        assert ledger.uncertain() == {}
+    with Ledger("abc", base_url="http://sb", account="someone else", directory=tmp_path) as ledger:
+        assert ledger.ids(["h1"]) == {}
+    assert stat.S_IMODE((tmp_path / LEDGER_DIRECTORY).stat().st_mode) == 0o700

@@ -1,0 +1,156 @@
+"""Whole runs: from a plain script, killed halfway, interrupted with Ctrl-C, and what
+they leave on disk. Scripts run in subprocesses against the sandbox of this process."""
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+import diskcache
+import pandas as pd
+import pytest
+
+import sr_frames
+from sr_frames.cache import ResponseCache
+from sr_frames.config import cache_scope
+from sr_frames.endpoints import endpoint
+
+SCRIPT = textwrap.dedent("""
+    import sys, threading, gc
+    import pandas as pd
+    import sr_frames
+
+    sr_frames.configure(max_concurrency=int(sys.argv[2]))
+    leads = pd.DataFrame({"email": [f"person{i}@example.com" for i in range(int(sys.argv[1]))]})
+    try:
+        checked = leads.salesrocks.verify_emails(progress=False)
+    except KeyboardInterrupt:
+        gc.collect()
+        print("interrupted; threads:", sorted(t.name for t in threading.enumerate()), flush=True)
+        sys.exit(130)
+    print(checked["email_status"].value_counts().to_json(), flush=True)
+""")
+
+
+def run_script(tmp_path, *args, wait=True):
+    script = tmp_path / "enrich.py"
+    script.write_text(SCRIPT)
+    command = [sys.executable, "-X", "dev", str(script), *map(str, args)]
+    if wait:
+        return subprocess.run(command, capture_output=True, text=True, timeout=120, env=os.environ.copy())
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=os.environ.copy())
+
+
+def wait_for(condition, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def cached_answers():
+    return sr_frames.cache_info().by_endpoint.get("verify_email", 0)
+
+
+def test_a_plain_script_runs_cleanly(sandbox, tmp_path):
+    done = run_script(tmp_path, 50, 8)
+    assert done.returncode == 0, done.stderr
+    assert sum(json.loads(done.stdout).values()) == 50
+    assert "Unclosed" not in done.stderr and "ResourceWarning" not in done.stderr, done.stderr
+    assert sandbox.count("verify_email") == 50
+
+
+def test_a_killed_run_loses_nothing_it_was_answered(sandbox, tmp_path):
+    sandbox.configure(latency_ms=20)
+    running = run_script(tmp_path, 400, 4, wait=False)
+    wait_for(lambda: sandbox.count("verify_email") >= 120)
+    running.send_signal(signal.SIGKILL)
+    running.communicate(timeout=30)
+    received = sandbox.count("verify_email")
+    kept = cached_answers()
+    assert received - 4 <= kept <= received, "only requests still in flight may be lost"
+
+    sandbox.configure(latency_ms=0)
+    leads = pd.DataFrame({"email": [f"person{i}@example.com" for i in range(400)]})
+    leads.salesrocks.verify_emails(progress=False)
+    assert sandbox.count("verify_email") - received == 400 - kept
+
+
+def test_ctrl_c_stops_sending_at_once_and_keeps_the_answers(sandbox, tmp_path):
+    sandbox.configure(latency_ms=50)
+    running = run_script(tmp_path, 2_000, 8, wait=False)
+    wait_for(lambda: sandbox.count("verify_email") >= 80)
+    signalled = time.monotonic()
+    running.send_signal(signal.SIGINT)
+    out, err = running.communicate(timeout=10)
+    exited = time.monotonic() - signalled
+    assert running.returncode == 130, err
+    assert exited < 2.0
+    late = [r for r in sandbox.requests("verify_email") if r["t"] > signalled + 0.05]
+    assert late == [], "no request after the signal"
+    assert "interrupted; threads: ['MainThread']" in out, "no thread left behind"
+    assert "Unclosed" not in err and "ResourceWarning" not in err, err
+    assert "kept in the cache" in err
+    assert cached_answers() >= sandbox.count("verify_email") - 8
+
+
+def test_the_cache_holds_no_secret_and_is_private(sandbox, tmp_path, monkeypatch):
+    password = "SENTINEL-pw-3f9a1c"
+    login = urllib.request.Request(
+        f"{sandbox.url}/auth/accessToken", method="POST",
+        data=json.dumps({"username": "analyst", "password": password}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(login) as answer:
+        token = json.load(answer)["access_token"]
+
+    leads = pd.DataFrame({"email": ["a@example.com", "b@example.com"]})
+    monkeypatch.setenv("SALESROCKS_PASSWORD", password)
+    leads.salesrocks.verify_emails(progress=False).salesrocks.list_memberships(progress=False)
+    monkeypatch.delenv("SALESROCKS_PASSWORD")
+    monkeypatch.setenv("SALESROCKS_TOKEN", token)
+    more = pd.DataFrame({"email": ["c@example.com"]})
+    more.salesrocks.verify_emails(progress=False).salesrocks.list_memberships(progress=False)
+
+    directory = Path(os.environ["SALESROCKS_CACHE_DIR"])
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    files = [p for p in directory.rglob("*") if p.is_file()]
+    assert files
+    for path in files:
+        content = path.read_bytes()
+        assert password.encode() not in content, path
+        assert token.encode() not in content, path
+        assert token.split(".")[2].encode() not in content, path
+
+
+class PlantedPayload:
+    """Unpickling this would create a marker file: proof that a row was loaded."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.marker),))
+
+
+def test_a_planted_pickle_is_refused_and_the_address_asked_again(sandbox, tmp_path):
+    marker = tmp_path / "pwned"
+    key = ResponseCache.key(endpoint("verify_email"), {"email": "a@example.com"},
+                            base_url=cache_scope(sandbox.url))
+    directory = os.environ["SALESROCKS_CACHE_DIR"]
+    ResponseCache(directory).close()  # make the directory as the library would
+    with diskcache.Cache(directory) as planted:
+        planted.set(key, PlantedPayload(marker))
+
+    leads = pd.DataFrame({"email": ["a@example.com"]})
+    with pytest.warns(sr_frames.CacheWarning):
+        checked = leads.salesrocks.verify_emails(progress=False)
+    assert not marker.exists()
+    assert sandbox.count("verify_email") == 1
+    assert checked.loc[0, "email_status"] in ("Valid", "Invalid", "Accept All")

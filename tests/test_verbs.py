@@ -1,0 +1,248 @@
+"""The verbs on ``df.salesrocks``: one request per distinct input, answers on every row.
+
+Every test runs against the sandbox over HTTP; its control plane counts what it
+received, and ``sr_frames.sandbox.answers`` says what it answers for any input.
+"""
+
+import asyncio
+import math
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sr_frames
+from sr_frames import checks
+from sr_frames.sandbox import answers
+
+
+def messy_lead_list(rows=1_000, distinct=300, seed=7):
+    """A frame with ``distinct`` addresses spread over ``rows`` rows, plus every kind of mess."""
+    rng = random.Random(seed)
+    addresses = [f"person{i}@company{i % 37}.com" for i in range(distinct - 6)]
+    mess = [" Alice@Example.COM ", "alice@example.com", "no-at-sign", "also.no.at", 12345, "bob@example.org"]
+    pool = addresses + mess + [None, np.nan, ""]
+    values = [pool[i % len(pool)] for i in range(rows)]
+    rng.shuffle(values)
+    index = [f"lead-{rng.randrange(rows // 2)}" for _ in range(rows)]  # shuffled and duplicated
+    return pd.DataFrame({"email": values, "owner": [f"rep{i % 5}" for i in range(rows)]}, index=index)
+
+
+def expected_status(value):
+    text = checks.normalise("email", str(value)) if value is not None else ""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or not text:
+        return None
+    return answers.verify_email(text)["status"]
+
+
+def test_verify_emails_sends_one_request_per_distinct_valid_address(sandbox):
+    leads = messy_lead_list()
+    before = leads.copy()
+
+    checked = leads.salesrocks.verify_emails("email", progress=False)
+
+    valid = {checks.normalise("email", str(v)) for v in leads["email"]
+             if isinstance(v, str | int) and str(v).strip() and "@" in str(v)}
+    assert sandbox.count("verify_email") == len(valid)
+    received = [r["body"]["email"] for r in sandbox.requests("/toolkit/emailVerifier")]
+    assert sorted(received) == sorted(valid), "each distinct normalised address exactly once"
+    assert [expected_status(v) for v in leads["email"]] == [
+        None if pd.isna(s) else s for s in checked["email_status"]]
+    pd.testing.assert_frame_equal(leads, before)  # the caller's frame is untouched
+    assert checked.index.equals(leads.index)
+    assert list(checked.columns[:2]) == ["email", "owner"]
+    pd.testing.assert_frame_equal(checked[["email", "owner"]], leads)
+
+
+def test_rows_without_an_address_say_why_and_cost_nothing(sandbox):
+    leads = pd.DataFrame({"email": [None, "", "not an address", "ada@engines.io"]})
+    checked = leads.salesrocks.verify_emails(progress=False)
+    assert list(checked["email_error"][:2]) == ["missing value in 'email'"] * 2
+    assert checked.loc[2, "email_status"] == "Invalid"
+    assert checked.loc[2, "email_format"] == "Incorrect"
+    assert pd.isna(checked.loc[3, "email_error"])
+    assert sandbox.count("verify_email") == 1
+    report = checked.attrs["salesrocks"]
+    assert (report.rows, report.distinct, report.answered_locally, report.requests_sent) == (4, 2, 1, 1)
+    assert report.skipped == {"missing": 2}
+
+
+def test_a_second_run_is_free_refresh_pays_again_and_cache_false_keeps_nothing(sandbox):
+    leads = pd.DataFrame({"email": [f"user{i}@example.com" for i in range(40)]})
+    first = leads.salesrocks.verify_emails(progress=False)
+    assert sandbox.count("verify_email") == 40
+
+    again = leads.salesrocks.verify_emails(progress=False)
+    assert sandbox.count("verify_email") == 40, "served from the cache"
+    assert again.attrs["salesrocks"].cache_hits == 40
+    pd.testing.assert_frame_equal(first, again)
+
+    leads.salesrocks.verify_emails(refresh=True, progress=False)
+    assert sandbox.count("verify_email") == 80
+
+    others = pd.DataFrame({"email": [f"other{i}@example.com" for i in range(10)]})
+    others.salesrocks.verify_emails(cache=False, progress=False)
+    others.salesrocks.verify_emails(cache=False, progress=False)
+    assert sandbox.count("verify_email") == 100, "cache=False neither reads nor writes"
+    assert sr_frames.cache_info().by_endpoint.get("verify_email") == 40
+
+
+def test_phones_go_in_batches(sandbox):
+    phones = pd.DataFrame({"phone": [f"+44 20 7946 {i:04d}" for i in range(1_000)]})
+    checked = phones.salesrocks.verify_phones(progress=False)
+    assert sandbox.count("verify_phones") == math.ceil(1_000 / 100)
+    assert (checked["phone_status"] == "VALID").all()
+    assert checked.loc[7, "phone_international"] == "+44 20 7946 0007"
+    assert checked.loc[7, "phone_timezone"] == ["Europe/London"]
+
+
+def test_the_reference_phone_example(sandbox):
+    phones = pd.Series(["38922037347", "3897820b4075", "78418838"], name="phone")
+    checked = phones.salesrocks.verify_phones(progress=False)
+    skopje = checked.iloc[0]
+    assert (skopje.phone_local, skopje.phone_international, skopje.phone_location) == (
+        "02 203 7347", "+389 2 203 7347", "Skopje")
+    assert skopje.phone_timezone == ["Europe/Skopje"]
+    assert checked.iloc[1].phone_status == "INVALID FORMAT"
+    assert checked.iloc[1].phone_message == "The string supplied did not seem to be a phone number."
+    assert checked.iloc[2].phone_status == "INVALID"
+    assert sandbox.count("verify_phones") == 1, "the unparseable number is answered locally"
+
+
+def test_national_numbers_are_read_in_the_region_given(sandbox):
+    phones = pd.DataFrame({"phone": ["020 7946 0958", "+1 (415) 555-0132"]})
+    plain = phones.salesrocks.verify_phones(progress=False)
+    assert plain.loc[0, "phone_status"] == "INVALID FORMAT"
+    british = phones.salesrocks.verify_phones(region="GB", progress=False, overwrite=True)
+    assert list(british["phone_status"]) == ["VALID", "VALID"]
+    assert british.loc[0, "phone_location"] == "London"
+
+
+def test_find_email_by_domain_or_by_company(sandbox):
+    people = pd.DataFrame({
+        "first_name": ["Ada", "Alan", "Grace", "Ada"],
+        "last_name": ["Lovelace", "Turing", "Hopper", "Lovelace"],
+        "domain": ["engines.io", "bletchley.uk", "not a domain", "Engines.IO"],
+        "company": ["Analytical Engines", "Bletchley Park", "US Navy", "Analytical Engines"],
+    })
+    by_domain = people.salesrocks.find_email(progress=False)
+    assert sandbox.count("find_email") == 2
+    for row in (0, 1):
+        try:
+            expected = answers.find_email(people.first_name[row], people.last_name[row],
+                                          people.domain[row].lower())
+        except answers.NotFound:
+            assert by_domain.loc[row, "found_email_error"].startswith("not found")
+        else:
+            assert by_domain.loc[row, "found_email"] == expected["email"]
+            assert by_domain.loc[row, "found_email_confidence"] == int(expected["confidence"])
+    assert "a dot and a top level domain" in by_domain.loc[2, "found_email_error"]
+    assert by_domain.loc[3].equals(by_domain.loc[0].set_axis(by_domain.columns)) or (
+        by_domain.loc[3, "found_email"] == by_domain.loc[0, "found_email"])
+
+    by_company = people.salesrocks.find_email(company="company", progress=False)
+    assert sandbox.count("find_email_by_company") == 3
+    assert "found_email" in by_company
+
+
+def test_domain_level_look_ups_are_asked_once_per_domain(sandbox):
+    leads = pd.DataFrame({"domain": ["engines.io", "ENGINES.io", "bletchley.uk"] * 20})
+    patterns = leads.salesrocks.email_patterns(progress=False)
+    contacts = leads.salesrocks.linkedin_contacts(progress=False)
+    assert sandbox.count("email_patterns") == 2
+    assert sandbox.count("linkedin_contacts") == 2
+    cell = patterns.loc[0, "email_patterns"]
+    assert cell is None or isinstance(cell, list)
+    assert isinstance(contacts.loc[0, "linkedin_contact_handles"], list | type(None))
+
+
+def test_generate_emails_needs_no_request(sandbox):
+    people = pd.DataFrame({"first_name": ["John"], "last_name": ["Doe"], "domain": ["example.com"]})
+    local = people.salesrocks.generate_emails(progress=False)
+    assert sandbox.count("generate_emails") == 0
+    assert local.loc[0, "generated_emails"] == ["john@example.com", "john.doe@example.com",
+                                                "johndoe@example.com", "jdoe@example.com",
+                                                "j.doe@example.com", "doe@example.com"]
+    served = people.salesrocks.generate_emails(use_service=True, progress=False, overwrite=True)
+    assert sandbox.count("generate_emails") == 1
+    assert served.loc[0, "generated_emails"] == local.loc[0, "generated_emails"]
+
+
+def test_linkedin_verbs_take_handles_or_urls(sandbox):
+    people = pd.DataFrame({"linkedin": ["https://www.linkedin.com/in/jane-doe-12345/", "jane-doe-12345"],
+                           "company_linkedin": ["acme-rockets", "acme-rockets"]})
+    found = (people.salesrocks.contact_email(progress=False)
+             .salesrocks.company_email(progress=False)
+             .salesrocks.contact_emails(progress=False))
+    assert sandbox.count("contact_email") == 1
+    assert sandbox.count("company_email") == 1
+    assert sandbox.count("contact_emails") == 1
+    assert found.loc[0, "contact_email"] == found.loc[1, "contact_email"]
+
+
+def test_list_memberships_are_per_account_and_list_valued(sandbox):
+    client = sr_frames.Client()
+    list_id = client.create_list(list_name="Conference leads")
+    client.add_to_list(list_id=list_id, data=[{"name": "Ada", "email": "ada@engines.io"}])
+    client.close()
+    leads = pd.DataFrame({"email": ["ada@engines.io", "nobody@engines.io"]})
+    memberships = leads.salesrocks.list_memberships(progress=False)
+    assert [m["list_name"] for m in memberships.loc[0, "list_memberships"]] == ["Conference leads"]
+    assert memberships.loc[1, "list_memberships"] == []
+
+
+def test_a_missing_column_names_close_matches():
+    leads = pd.DataFrame({"e_mail": ["a@example.com"], "name": ["A"]})
+    with pytest.raises(KeyError, match=r"column 'email' \(argument column=\) is not in the frame.*'e_mail'"):
+        leads.salesrocks.verify_emails()
+
+
+def test_result_columns_never_silently_replace_data(sandbox):
+    leads = pd.DataFrame({"email": ["a@example.com"], "email_status": ["hand-checked"]})
+    with pytest.raises(ValueError, match="email_status.*overwrite=True"):
+        leads.salesrocks.verify_emails(progress=False)
+    assert sandbox.count("verify_email") == 0, "nothing is sent before the clash is reported"
+    replaced = leads.salesrocks.verify_emails(overwrite=True, progress=False)
+    assert replaced.loc[0, "email_status"] == answers.verify_email("a@example.com")["status"]
+    prefixed = leads.salesrocks.verify_emails(prefix="sr_", progress=False)
+    assert prefixed.loc[0, "email_status"] == "hand-checked"
+    assert "sr_email_status" in prefixed
+
+
+def test_series_verbs_return_a_frame(sandbox):
+    emails = pd.Series(["a@example.com", "b@example.com"], name="contact", index=[10, 20])
+    checked = emails.salesrocks.verify_emails(progress=False)
+    assert list(checked.index) == [10, 20]
+    assert list(checked.columns[:2]) == ["contact", "email_status"]
+
+
+def test_verbs_work_inside_a_running_event_loop(sandbox):
+    leads = pd.DataFrame({"email": ["a@example.com", "b@example.com"]})
+
+    async def notebook_cell():
+        synchronous = leads.salesrocks.verify_emails(progress=False)
+        asynchronous = await leads.salesrocks.verify_emails_async(progress=False)
+        return synchronous, asynchronous
+
+    synchronous, asynchronous = asyncio.run(notebook_cell())
+    pd.testing.assert_frame_equal(synchronous, asynchronous)
+    assert sandbox.count("verify_email") == 2
+
+
+def test_a_wrong_password_fails_before_any_row_is_sent(sandbox):
+    sandbox.configure(password="the right one")
+    leads = pd.DataFrame({"email": ["a@example.com", "b@example.com"]})
+    with pytest.raises(sr_frames.AuthenticationError):
+        leads.salesrocks.verify_emails(progress=False)
+    assert sandbox.count("verify_email") == 0
+
+
+def test_the_report_is_returned_printed_and_remembered(sandbox, capsys):
+    leads = pd.DataFrame({"email": ["a@example.com", "a@example.com", None]})
+    checked = leads.salesrocks.verify_emails()
+    report = checked.attrs["salesrocks"]
+    assert report is sr_frames.last_report()
+    assert report.to_dict()["requests_sent"] == 1
+    assert "verify_emails: 3 rows, 1 distinct, 0 from cache, 1 requests" in capsys.readouterr().err
+    assert "<table>" in report._repr_html_()
