@@ -22,9 +22,10 @@ import statistics
 
 import pandas as pd
 import requests
-from common import Stopwatch, Verdict, environment, sandbox_process, time_limit
+from common import PASSWORD, USERNAME, Stopwatch, Verdict, environment, sandbox_process, time_limit
 
 import sr_frames
+from sr_frames.sandbox import SandboxControl
 
 ROWS = 2_000
 PLAIN_ROWS = 200
@@ -36,7 +37,7 @@ def addresses(tag: str, n: int) -> pd.DataFrame:
     return pd.DataFrame({"email": [f"{tag}.person{i}@example.com" for i in range(n)]})
 
 
-def verb_rate(concurrency: int, tag: str, control: sr_frames.sandbox.SandboxControl) -> float:
+def verb_rate(concurrency: int, tag: str, control: SandboxControl) -> float:
     """Rows per second of one ``verify_emails`` run over fresh addresses."""
     sr_frames.configure(max_concurrency=concurrency)
     leads = addresses(tag, ROWS)
@@ -69,8 +70,6 @@ def main() -> None:
     verdict = Verdict(f"Throughput: {ROWS:,} distinct addresses, sandbox latency {LATENCY_MS:g} ms")
     with time_limit(300), sandbox_process(latency_ms=LATENCY_MS) as control, \
             environment(control.url):
-        from common import PASSWORD, USERNAME
-
         plain = plain_rate(control.url, USERNAME, PASSWORD)
         verdict.figure(f"plain requests loop ({PLAIN_ROWS} rows)", f"{plain:8.1f} rows/s")
         for concurrency in (32, 64):

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .cache import ResponseCache
-from .config import cache_scope
 from .client import AsyncClient, Client
+from .config import cache_scope
 from .errors import AuthenticationError, InvalidResponseError, NotFoundError, SalesRocksError
 from .plan import Plan, Slot, check_locally
 from .progress import Bar, Tally

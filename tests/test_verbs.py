@@ -200,7 +200,7 @@ def test_a_missing_column_names_close_matches():
 
 def test_result_columns_never_silently_replace_data(sandbox):
     leads = pd.DataFrame({"email": ["a@example.com"], "email_status": ["hand-checked"]})
-    with pytest.raises(ValueError, match="email_status.*overwrite=True"):
+    with pytest.raises(ValueError, match=r"email_status.*overwrite=True"):
         leads.salesrocks.verify_emails(progress=False)
     assert sandbox.count("verify_email") == 0, "nothing is sent before the clash is reported"
     replaced = leads.salesrocks.verify_emails(overwrite=True, progress=False)
