@@ -30,7 +30,7 @@ from .config import cache_scope
 from .errors import AuthenticationError, InvalidResponseError, NotFoundError, SalesRocksError
 from .plan import Plan, Slot, check_locally
 from .progress import Bar, Tally
-from .report import RunReport, remember, tally
+from .report import RunReport, announce, remember, tally
 
 __all__ = ["RunOptions", "count_requests", "preview", "run", "run_async"]
 
@@ -303,7 +303,7 @@ def run(plan: Plan, verb: str, options: RunOptions, client: Client | None = None
         if owned:
             client.close()
         report = state.report(before, aclient.stats, interrupted)
-        _announce(report, options)
+        announce(report, options.progress)
     return report
 
 
@@ -360,24 +360,5 @@ async def run_async(plan: Plan, verb: str, options: RunOptions,
         if owned:
             await aclient.close()
         report = state.report(before, aclient.stats, interrupted)
-        _announce(report, options)
+        announce(report, options.progress)
     return report
-
-
-def _announce(report: RunReport, options: RunOptions) -> None:
-    """Show the report after the bar: HTML in Jupyter, one line on stderr elsewhere.
-
-    An interrupted run always says so, bar or not: the user must know what was kept.
-    """
-    if not options.progress and not report.interrupted:
-        return
-    from .progress import in_notebook
-
-    if in_notebook():
-        from IPython.display import display
-
-        display(report)
-    else:
-        import sys
-
-        print(report, file=sys.stderr)

@@ -31,8 +31,8 @@ from .endpoints import Endpoint, Field, endpoint
 from .frames import attach
 from .lists import describe, is_missing, using
 from .progress import Bar, Tally
-from .push import announce, maybe_applied
-from .report import RunReport, remember
+from .push import maybe_applied
+from .report import RunReport, announce, remember
 
 __all__ = ["CONNECTION_COLUMNS", "WARMER_COLUMNS", "create_email_connections", "create_email_warmers"]
 
@@ -160,8 +160,7 @@ def _run(frame: pd.DataFrame, method: str, verb: str, columns: Mapping[str, str]
     result = attach(kept, values, overwrite=True)
     report = remember(_report(verb, ep, outcomes, sent, time.monotonic() - started))
     result.attrs["salesrocks"] = report
-    if progress:
-        announce(report)
+    announce(report, progress)
     return result
 
 

@@ -17,7 +17,6 @@ per chunk:
 from __future__ import annotations
 
 import concurrent.futures
-import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ from .frames import attach, column_error, original_columns
 from .ledger import Ledger, fingerprint
 from .lists import batch_size, contact_id, describe, is_missing, json_safe, list_records, run, using
 from .progress import Bar, Tally
-from .report import RunReport, remember
+from .report import RunReport, announce, remember
 
 __all__ = ["RESULT_COLUMNS", "push_to_list", "reconcile"]
 
@@ -303,8 +302,7 @@ def push_to_list(
                      time.monotonic() - started)
     result = attach(frame, {"sr_contact_id": push.ids, "sr_push_error": push.errors}, overwrite=True)
     result.attrs["salesrocks"] = remember(report)
-    if progress:
-        announce(report)
+    announce(report, progress)
     return result
 
 
@@ -321,18 +319,6 @@ def _report(frame: pd.DataFrame, push: _Push, problems: list[str | None], deltas
         skipped=skipped, failed=dict(push.failed), retries=deltas[1], rate_limited=deltas[2],
         elapsed_s=elapsed,
     )
-
-
-def announce(report: RunReport) -> None:
-    """Show the report after the bar: HTML in Jupyter, one line on stderr elsewhere."""
-    from .progress import in_notebook
-
-    if in_notebook():
-        from IPython.display import display
-
-        display(report)
-    else:
-        print(report, file=sys.stderr)
 
 
 def reconcile(list_id: str, *, client: Client | None = None) -> dict[str, int]:

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["RunReport", "last_report"]
+__all__ = ["RunReport", "announce", "last_report"]
 
 _latest: RunReport | None = None
 
@@ -46,6 +46,9 @@ class RunReport:
     rate_limited: int = 0
     elapsed_s: float = 0.0
     interrupted: bool = False
+
+    def __post_init__(self) -> None:
+        self.elapsed_s = round(self.elapsed_s, 3)
 
     @property
     def failed_total(self) -> int:
@@ -117,6 +120,26 @@ def tally(states: list[tuple[str, str | None, int]]) -> tuple[dict[str, int], di
         elif state == "failed":
             failed[reason or "error"] += 1
     return dict(skipped), dict(failed)
+
+
+def announce(report: RunReport, progress: bool = True) -> None:
+    """Show the report after the bar: HTML in Jupyter, one line on stderr elsewhere.
+
+    Quiet when ``progress`` is off, except that an interrupted run always says so: the
+    user must know what was kept.
+    """
+    if not progress and not report.interrupted:
+        return
+    from .progress import in_notebook
+
+    if in_notebook():
+        from IPython.display import display
+
+        display(report)
+    else:
+        import sys
+
+        print(report, file=sys.stderr)
 
 
 def remember(report: RunReport) -> RunReport:
