@@ -175,7 +175,9 @@ def run_verb(command: VerbCommand, args: argparse.Namespace) -> int:
     output = write_result(result, frame, args)
     _say(f"wrote {output}", args)
     if report.failed:
-        _say("some rows failed; their reasons are in the *_error column(s): " + str(report.failed), args)
+        errors = ", ".join(c for c in result.columns if c.endswith("_error") and c not in frame.columns)
+        failed = ", ".join(f"{reason}: {n}" for reason, n in sorted(report.failed.items()))
+        _say(f"some inputs failed ({failed}); each row's reason is in {errors}", args)
         return EXIT_FAILED_ROWS
     return EXIT_OK
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 __all__ = ["add_other_commands"]
@@ -55,17 +54,13 @@ def add_other_commands(subs: Any, run_options: Adder, service_options: Adder) ->
 
 
 def _emit(frame: Any, output: str | None) -> None:
+    """Print ``frame``, or write it to ``output`` (.xlsx or .csv) formula-safe."""
     if output is None:
         print(frame.to_string(index=False) if len(frame) else "(none)")
         return
-    path = Path(output)
-    if path.suffix.lower() == ".csv":
-        frame.to_csv(path, index=False)
-    elif path.suffix.lower() == ".xlsx":
-        frame.to_excel(path, index=False)
-    else:
-        raise ValueError(f"cannot write {path.name}: use a .xlsx or .csv output")
-    print(f"wrote {path}", file=sys.stderr)
+    from .export import save_table
+
+    print(f"wrote {save_table(frame, output)}", file=sys.stderr)
 
 
 def _push(args: argparse.Namespace) -> int:

@@ -330,9 +330,9 @@ class AsyncClient:
         return ep.unwrap(answer)
 
     async def _fetch_token(self, username: str, password: Secret) -> Mapping[str, Any]:
-        body = json.dumps({"username": username, "password": password.reveal()})
-        logger.debug("logging in to %s", self.base_url)
-        return await self._send(_Call(TOKEN, Secret(body)))
+        logger.debug("logging in at %s", TOKEN.path)
+        return await self._send(_Call(TOKEN, Secret(json.dumps(
+            {"username": username, "password": password.reveal()}))))
 
     async def _send(self, call: _Call) -> Any:
         self._budget.record_first_attempt()
@@ -378,11 +378,7 @@ class AsyncClient:
         if wait is None:
             wait = error.retry_after = backoff_delay(call.waits, self._rng)
         self._gate.pause(wait)  # even when too long to wait: later requests then fail fast
-        if wait > self.retry_after_ceiling:
-            raise RateLimitError(
-                429, f"{error.message} (Retry-After {wait:g} s is above retry_after_ceiling "
-                f"{self.retry_after_ceiling:g} s)", path=error.path, retry_after=wait) from None
-        if call.waits > MAX_RATE_LIMITED_WAITS:
+        if wait > self.retry_after_ceiling or call.waits > MAX_RATE_LIMITED_WAITS:
             raise error
         logger.info("429 from %s: pausing the client for %.2f s", call.endpoint.path, wait)
 
@@ -421,8 +417,9 @@ class AsyncClient:
         while True:
             left = await self._gate.wait(self.retry_after_ceiling)
             if left is not None:
-                raise RateLimitError(429, f"the client is paused for {left:.0f} s more, "
-                                     "above retry_after_ceiling", path=ep.path, retry_after=left)
+                raise RateLimitError(429, f"the client is paused for {left:.0f} s more "
+                                     f"(above retry_after_ceiling {self.retry_after_ceiling:g} s)",
+                                     path=ep.path, retry_after=left)
             if self._limiter is not None:
                 await self._limiter.wait()
             if self._gate.remaining() == 0:
@@ -458,8 +455,11 @@ class AsyncClient:
     def _answer(self, ep: Endpoint, status: int, raw: bytes, retry_after: str | None) -> Any:
         if status == 429:
             self.stats.rate_limited += 1
-            raise RateLimitError(429, _service_message(raw, status), path=ep.path,
-                                 retry_after=parse_retry_after(retry_after))
+            wait, message = parse_retry_after(retry_after), _service_message(raw, status)
+            if wait is not None and wait > self.retry_after_ceiling:
+                message += (f" (Retry-After {wait:g} s is above retry_after_ceiling "
+                            f"{self.retry_after_ceiling:g} s)")
+            raise RateLimitError(429, message, path=ep.path, retry_after=wait)
         if status >= 400:
             raise error_for_status(status, _service_message(raw, status), path=ep.path)
         try:

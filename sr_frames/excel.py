@@ -265,7 +265,9 @@ def _occupied(ws: Worksheet) -> Callable[[int, int], bool]:
     return occupied
 
 
-def _put(cell: Cell, value: Any) -> None:
+def put_cell(cell: Cell, value: Any) -> None:
+    """Write one value the way every writer here does: plain cell values, and text that
+    starts like a formula stored as text (never run by a spreadsheet)."""
     value = to_cell_value(value)
     cell.value = value
     if starts_formula(value):
@@ -276,7 +278,7 @@ def _put(cell: Cell, value: Any) -> None:
 
 def _append_header(ws: Worksheet, shape: TableShape, col: int, name: str, values: list[Any]) -> None:
     cell = ws.cell(shape.header_row, col)
-    _put(cell, name)
+    put_cell(cell, name)
     model = _existing_cell(ws, shape.header_row, shape.last_col)
     if model is not None and model.has_style:
         _copy_style(model, cell, "font", "fill", "border", "alignment", "number_format", "protection")
@@ -287,7 +289,7 @@ def _write_values(ws: Worksheet, shape: TableShape, col: int, values: list[Any],
     for offset, value in enumerate(values):
         row = shape.first_data_row + offset
         cell = ws.cell(row, col)
-        _put(cell, value)
+        put_cell(cell, value)
         model = _existing_cell(ws, row, shape.last_col) if styled else None
         if model is not None and model.has_style:
             # the table's grid lines, not the neighbour's fonts, formats or highlights

@@ -36,6 +36,7 @@ from .errors import (
 )
 
 __all__ = [
+    "JITTER_SPREAD",
     "RETRY_BUDGET_FLOOR",
     "RETRY_BUDGET_RATIO",
     "PauseGate",

@@ -418,10 +418,10 @@ def test_a_retry_after_above_the_ceiling_raises_instead_of_waiting(sandbox):
     sandbox.add_fault("status", path="verify_email", status=429, retry_after=30, times=1)
     with Client(retry_after_ceiling=5) as sr:
         started = time.monotonic()
-        with pytest.raises(RateLimitError) as limited:
+        with pytest.raises(RateLimitError, match="above retry_after_ceiling") as limited:
             sr.verify_email("jane@example.com")
         assert limited.value.retry_after == 30
-        with pytest.raises(RateLimitError):  # still paused: fails without sending
+        with pytest.raises(RateLimitError, match="paused"):  # fails fast, sends nothing
             sr.verify_email("john@example.com")
         assert time.monotonic() - started < 2
     assert sandbox.count("verify_email") == 1
