@@ -1,0 +1,55 @@
+"""The public surface: what ``import sr_frames`` offers, pinned so a change is deliberate."""
+
+import subprocess
+import sys
+
+import pandas as pd
+
+import sr_frames
+from sr_frames.endpoints import ENDPOINTS
+
+PUBLIC = [
+    "APIStatusError", "AsyncClient", "AuthenticationError", "BadRequestError", "CacheInfo",
+    "CacheWarning", "Client", "ClientStats", "ConfigurationError", "ConnectError",
+    "ConnectionDropped", "Estimate", "InvalidResponseError", "MissingCredentialsError",
+    "NotFoundError", "PermissionDeniedError", "RateLimitError", "RequestTimeout",
+    "RequestValidationError", "RunReport", "SalesRocksError", "ServerError", "TransportError",
+    "__version__", "cache_info", "campaign_stats", "clear_cache", "configure",
+    "create_email_connections", "create_email_warmers", "create_list", "delete_contacts",
+    "get_lists", "last_report", "read_list", "read_table", "reconcile", "update_contacts",
+    "write_table",
+]
+
+
+def test_the_exported_names_are_pinned():
+    assert sorted(sr_frames.__all__) == sorted(PUBLIC)
+    for name in PUBLIC:
+        assert getattr(sr_frames, name) is not None
+
+
+def test_importing_registers_both_accessors():
+    frame_verbs = dir(pd.DataFrame({"email": []}).salesrocks)
+    for verb in ("verify_emails", "verify_phones", "find_email", "generate_emails",
+                 "email_patterns", "linkedin_contacts", "company_email", "contact_emails",
+                 "contact_email", "list_memberships", "push_to_list", "estimate"):
+        assert verb in frame_verbs
+    assert "verify_emails_async" in frame_verbs
+    assert "verify_emails" in dir(pd.Series([], dtype=object).salesrocks)
+
+
+def test_every_cacheable_endpoint_has_a_verb_with_an_error_column():
+    verbs = {"verify_email", "verify_phones", "email_patterns", "linkedin_contacts",
+             "company_email", "contact_emails", "contact_email", "find_email_by_company",
+             "find_email", "list_memberships", "generate_emails"}
+    cacheable = {e.method for e in ENDPOINTS if e.cacheable}
+    assert cacheable == verbs
+    for e in ENDPOINTS:
+        if e.cacheable:
+            assert e.columns and e.error_column, e.method
+
+
+def test_the_library_never_imports_the_sandbox_or_dask_on_import():
+    code = ("import sys, sr_frames; "
+            "print(sorted(m for m in sys.modules if m.startswith(('sr_frames.sandbox', 'dask', 'aiohttp.web'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
