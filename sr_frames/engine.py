@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import threading
+import contextlib
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +35,6 @@ from .report import RunReport, announce, remember, tally
 __all__ = ["RunOptions", "count_requests", "preview", "run", "run_async"]
 
 _POLL_S = 0.1
-_CANCEL_GRACE_S = 5.0
 
 # One in-flight request per distinct input and client, across concurrent runs too.
 _inflight: weakref.WeakKeyDictionary[AsyncClient, dict[str, asyncio.Future[Any]]] = (
@@ -63,6 +62,9 @@ class _Run:
         self.plan, self.verb, self.options = plan, verb, options
         self.started = time.perf_counter()
         self.tally = Tally()
+        self.to_send: list[Slot] = []
+        self.bar: Bar | None = None
+        self.result: RunReport | None = None
         self.cache = _open_cache(plan, options)
         endpoint = plan.endpoint
         self.keys: dict[int, str] = {}
@@ -274,6 +276,28 @@ def _stats_snapshot(client: AsyncClient) -> tuple[int, int, int]:
     return s.requests, s.retries, s.rate_limited
 
 
+@contextlib.contextmanager
+def _running(plan: Plan, verb: str, options: RunOptions, aclient: AsyncClient) -> Iterator[_Run]:
+    """What every run does around the sending: cache, local checks, budget and bar
+    before; the report after, also when interrupted (then it says what was kept)."""
+    state = _Run(plan, verb, options, aclient.base_url, aclient.account)
+    before = _stats_snapshot(aclient)
+    interrupted = False
+    try:
+        state.read_cache()
+        state.to_send = state.apply_budget()
+        state.bar = _bar(verb, plan, state.to_send, options)
+        yield state
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        interrupted = True
+        raise
+    finally:
+        if state.bar is not None:
+            state.bar.close()
+        state.result = state.report(before, aclient.stats, interrupted)
+        announce(state.result, options.progress)
+
+
 def run(plan: Plan, verb: str, options: RunOptions, client: Client | None = None) -> RunReport:
     """Run ``plan`` from synchronous code (a script, a notebook cell).
 
@@ -283,53 +307,34 @@ def run(plan: Plan, verb: str, options: RunOptions, client: Client | None = None
     """
     owned = client is None
     client = client or Client()
-    aclient = client.aclient
-    state = _Run(plan, verb, options, aclient.base_url, aclient.account)
-    before = _stats_snapshot(aclient)
-    interrupted = False
     try:
-        state.read_cache()
-        to_send = state.apply_budget()
-        bar = _bar(verb, plan, to_send, options)
-        try:
-            if to_send:
-                _wait(client.submit(_sender(state, to_send)), bar, state, aclient)
-        except KeyboardInterrupt:
-            interrupted = True
-            raise
-        finally:
-            bar.close()
+        with _running(plan, verb, options, client.aclient) as state:
+            if state.to_send:
+                _wait(client.submit(_sender(state, state.to_send)), state, client.aclient)
     finally:
         if owned:
             client.close()
-        report = state.report(before, aclient.stats, interrupted)
-        announce(report, options.progress)
-    return report
+    return state.result
 
 
 def _sender(state: _Run, slots: list[Slot]) -> Callable[[AsyncClient], Awaitable[None]]:
     return lambda aclient: _send(aclient, state, slots)
 
 
-def _wait(
-    future: concurrent.futures.Future[None], bar: Bar, state: _Run, aclient: AsyncClient
-) -> None:
-    """Wait for the sending side, refreshing the bar; on Ctrl-C cancel it and wait briefly."""
+def _wait(future: concurrent.futures.Future[None], state: _Run, aclient: AsyncClient) -> None:
+    """Wait for the sending side, refreshing the bar; on Ctrl-C cancel it at once."""
     try:
         while True:
             try:
                 future.result(timeout=_POLL_S)
                 return
             except concurrent.futures.TimeoutError:
-                bar.show(state.tally, aclient.stats)
+                state.bar.show(state.tally, aclient.stats)
     except KeyboardInterrupt:
-        future.cancel()
-        done = threading.Event()
-        future.add_done_callback(lambda _f: done.set())
-        done.wait(_CANCEL_GRACE_S)
+        future.cancel()  # cancels the task on the loop; closing the client waits for it
         raise
     finally:
-        bar.show(state.tally, aclient.stats)
+        state.bar.show(state.tally, aclient.stats)
 
 
 async def run_async(plan: Plan, verb: str, options: RunOptions,
@@ -337,28 +342,15 @@ async def run_async(plan: Plan, verb: str, options: RunOptions,
     """Run ``plan`` from code that already runs in an event loop; same rules as :func:`run`."""
     owned = client is None
     aclient = client or AsyncClient()
-    state = _Run(plan, verb, options, aclient.base_url, aclient.account)
-    before = _stats_snapshot(aclient)
-    interrupted = False
     try:
-        state.read_cache()
-        to_send = state.apply_budget()
-        bar = _bar(verb, plan, to_send, options)
-        try:
-            if to_send:
-                sending = asyncio.create_task(_send(aclient, state, to_send))
+        with _running(plan, verb, options, aclient) as state:
+            if state.to_send:
+                sending = asyncio.create_task(_send(aclient, state, state.to_send))
                 while not sending.done():
                     await asyncio.wait({sending}, timeout=_POLL_S)
-                    bar.show(state.tally, aclient.stats)
+                    state.bar.show(state.tally, aclient.stats)
                 await sending
-        except (KeyboardInterrupt, asyncio.CancelledError):
-            interrupted = True
-            raise
-        finally:
-            bar.close()
     finally:
         if owned:
             await aclient.close()
-        report = state.report(before, aclient.stats, interrupted)
-        announce(report, options.progress)
-    return report
+    return state.result
