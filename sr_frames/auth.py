@@ -22,7 +22,14 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from .config import DEFAULT_TOKEN_REFRESH_MARGIN, ENV_PASSWORD, ENV_TOKEN, ENV_USERNAME, Secret
+from .config import (
+    DEFAULT_TOKEN_LIFETIME,
+    DEFAULT_TOKEN_REFRESH_MARGIN,
+    ENV_PASSWORD,
+    ENV_TOKEN,
+    ENV_USERNAME,
+    Secret,
+)
 from .errors import (
     APIStatusError,
     AuthenticationError,
@@ -32,8 +39,6 @@ from .errors import (
 
 __all__ = ["DEFAULT_TOKEN_LIFETIME", "TokenManager", "token_claims"]
 
-DEFAULT_TOKEN_LIFETIME = 3600.0
-"""Lifetime assumed when a login answer carries no readable ``expires_in``."""
 
 LOGIN_REFUSED = frozenset({400, 401, 403})
 """Statuses of the token endpoint that mean "these credentials will never work"."""

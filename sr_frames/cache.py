@@ -29,11 +29,11 @@ from diskcache import Cache, Disk, Timeout
 from diskcache.core import MODE_RAW
 
 from . import config
+from .config import CACHE_LOCK_TIMEOUT
 from .endpoints import Endpoint
 from .endpoints import endpoint as find_endpoint
 
 __all__ = [
-    "LOCK_TIMEOUT",
     "MISSING",
     "CacheInfo",
     "CacheWarning",
@@ -44,8 +44,6 @@ __all__ = [
 ]
 
 KEY_VERSION = "sr1"
-LOCK_TIMEOUT = 5.0
-"""Seconds an operation waits for another writer's lock before it gives up (a miss)."""
 
 _CHUNK = 500  # keys per SELECT; well under SQLite's bound-parameter limit
 _SELECT = (  # diskcache's table; raw = 1 rows only, so no key is ever unpickled
@@ -147,7 +145,7 @@ class ResponseCache:
         self,
         directory: str | os.PathLike[str] | None = None,
         *,
-        timeout: float = LOCK_TIMEOUT,
+        timeout: float = CACHE_LOCK_TIMEOUT,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if directory is None:

@@ -123,7 +123,6 @@ def _cache(args: argparse.Namespace) -> int:
 def _sandbox(args: argparse.Namespace) -> int:
     from .sandbox import serve
 
-    print(f"sandbox on http://127.0.0.1:{args.port} (Ctrl-C stops it)", file=sys.stderr)
     serve(port=args.port, latency_ms=args.latency_ms, rate_limit=args.rate_limit,
           token_ttl=args.token_ttl, password=args.password)
     return 0

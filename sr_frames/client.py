@@ -21,25 +21,22 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import inspect
 import json
 import logging
-import math
-import numbers
 import random
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import Any, TypeVar
 
 import aiohttp
 
 from . import config
 from .auth import TokenManager
-from .config import Secret
-from .endpoints import ENDPOINTS, TOKEN, Endpoint, Field
+from .calls import NOT_JSON, body_from, method_signature, named, service_message, shape_problem, validate_body
+from .config import MAX_RATE_LIMITED_WAITS, Secret
+from .endpoints import ENDPOINTS, TOKEN, Endpoint
 from .endpoints import endpoint as find_endpoint
 from .errors import (
     AuthenticationError,
@@ -49,7 +46,6 @@ from .errors import (
     InvalidResponseError,
     RateLimitError,
     RequestTimeout,
-    RequestValidationError,
     SalesRocksError,
     error_for_status,
 )
@@ -61,8 +57,6 @@ __all__ = ["AsyncClient", "Client", "ClientStats", "validate_body"]
 logger = logging.getLogger("sr_frames.client")
 T = TypeVar("T")
 
-MAX_RATE_LIMITED_WAITS = 20
-"""429s one request may wait out before its RateLimitError is raised."""
 
 
 @dataclass
@@ -81,136 +75,23 @@ class ClientStats:
     failures: int = 0
 
 
-# -- request bodies, checked against the endpoint table ------------------------------
-
-def validate_body(ep: Endpoint, body: Mapping[str, Any]) -> dict[str, Any]:
-    """The JSON body to send for ``ep``: defaults filled in, ``None`` optionals left out.
-
-    Raises :class:`RequestValidationError` naming the field for an unknown field, a
-    missing or blank required field, a wrong JSON type or a value that is not JSON
-    (NaN, infinity, objects). Messages never contain a value.
-    """
-    if not isinstance(body, Mapping):
-        raise RequestValidationError(f"{ep.path}: the body must be a mapping, "
-                                     f"not {type(body).__name__}")
-    unknown = sorted(set(body) - {f.name for f in ep.fields})
-    if unknown:
-        known = ", ".join(f.name for f in ep.fields) or "none"
-        raise RequestValidationError(f"{ep.path} has no field {', '.join(unknown)}; "
-                                     f"its fields: {known}")
-    out: dict[str, Any] = {}
-    for f in ep.fields:
-        value = body.get(f.name)
-        if value is None:
-            value = f.default
-        if value is None:
-            if f.required:
-                raise RequestValidationError(f"{ep.path}: field {f.name!r} is required")
-            continue
-        out[f.name] = _checked(ep, f, value)
-    return out
-
-
-def _checked(ep: Endpoint, f: Field, value: Any) -> Any:
-    problem, value = _coerce(f, value)
-    if problem is None:
-        try:
-            json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError):
-            problem = "holds a value that is not JSON (NaN, infinity or an object)"
-    if problem:
-        raise RequestValidationError(f"{ep.path}: field {f.name!r} {problem}")
-    return value
-
-
-def _coerce(f: Field, value: Any) -> tuple[str | None, Any]:
-    if f.type == "string":
-        if not isinstance(value, str):
-            return f"must be a string, not {type(value).__name__}", value
-        blank = f.required and not value.strip()
-        return ("must not be empty" if blank else None), value
-    if f.type == "integer":
-        ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-        return (None, int(value)) if ok else (f"must be an integer, not {type(value).__name__}",
-                                             value)
-    if f.type == "boolean":
-        return (None if isinstance(value, bool) else "must be true or false"), value
-    if not isinstance(value, list | tuple):
-        return f"must be a list, not {type(value).__name__}", value
-    item = str if f.type == "array" else Mapping
-    if not all(isinstance(v, item) for v in value):
-        return f"must be a list of {'strings' if item is str else 'objects'}", value
-    return None, [dict(v) if item is Mapping else v for v in value]
-
-
-# -- one method per endpoint ---------------------------------------------------------
-
-def method_signature(ep: Endpoint) -> inspect.Signature:
-    """The signature of ``ep``'s client method (without ``self``).
-
-    Keywords are ``Field.keyword``; fields without a default come first; endpoints
-    with more than three fields take keyword arguments only.
-    """
-    kind = (inspect.Parameter.POSITIONAL_OR_KEYWORD if len(ep.fields) <= 3
-            else inspect.Parameter.KEYWORD_ONLY)
-    ordered = sorted(ep.fields, key=lambda f: f.required and f.default is None, reverse=True)
-    params = []
-    for f in ordered:
-        if f.required and f.default is None:
-            params.append(inspect.Parameter(f.keyword, kind, annotation=f.python_type))
-        else:
-            annotation = f.python_type if f.default is not None else f.python_type | None
-            params.append(inspect.Parameter(f.keyword, kind, default=f.default,
-                                            annotation=annotation))
-    return inspect.Signature(params, return_annotation=Any)
-
-
-def method_doc(ep: Endpoint) -> str:
-    """The docstring of ``ep``'s client method, from the table."""
-    fields = ", ".join(f"``{f.keyword}`` ({f.type}{'' if f.required else ', optional'})"
-                       for f in ep.fields)
-    lines = [ep.summary, "", f"POST ``{ep.path}``. Arguments: {fields or 'none'}.",
-             f"Returns the answer unwrapped from its envelope (a JSON {ep.answer})."]
-    if ep.mutates:
-        lines.append("Changes state: never resent after a failure that may have reached "
-                     "the service (timeout, dropped connection, 5xx).")
-    if ep.secret_fields:
-        lines.append(f"{', '.join(sorted(ep.secret_fields))} is a secret: never logged.")
-    return "\n".join(lines)
-
-
-def _body_from(ep: Endpoint, sig: inspect.Signature, args: tuple, kwargs: dict) -> dict:
-    bound = sig.bind(*args, **kwargs)
-    bound.apply_defaults()
-    return {f.name: bound.arguments[f.keyword] for f in ep.fields}
-
-
 def _async_method(ep: Endpoint) -> Callable[..., Awaitable[Any]]:
     sig = method_signature(ep)
 
     async def method(self: AsyncClient, *args: Any, **kwargs: Any) -> Any:
-        return await self.call(ep, _body_from(ep, sig, args, kwargs))
+        return await self.call(ep, body_from(ep, sig, args, kwargs))
 
-    return _named(method, ep, sig, "AsyncClient")
+    return named(method, ep, sig, "AsyncClient")
 
 
 def _sync_method(ep: Endpoint) -> Callable[..., Any]:
     sig = method_signature(ep)
 
     def method(self: Client, *args: Any, **kwargs: Any) -> Any:
-        body = _body_from(ep, sig, args, kwargs)
+        body = body_from(ep, sig, args, kwargs)
         return self._run(self.aclient.call(ep, body))
 
-    return _named(method, ep, sig, "Client")
-
-
-def _named(fn: Any, ep: Endpoint, sig: inspect.Signature, owner: str) -> Any:
-    self_param = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    fn.__signature__ = sig.replace(parameters=[self_param, *sig.parameters.values()])
-    fn.__name__ = ep.method
-    fn.__qualname__ = f"{owner}.{ep.method}"
-    fn.__doc__ = method_doc(ep)
-    return fn
+    return named(method, ep, sig, "Client")
 
 
 # -- the asynchronous client ---------------------------------------------------------
@@ -262,21 +143,21 @@ class AsyncClient:
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         rng: random.Random | None = None,
     ) -> None:
-        s = _resolve(username, password, token, base_url=base_url,
+        s = config.client_settings(username, password, token, base_url=base_url,
                      max_concurrency=max_concurrency, rate_limit=rate_limit,
                      max_retries=max_retries, timeout=timeout,
                      retry_after_ceiling=retry_after_ceiling)
         self.base_url: str = s.resolved_base_url
-        self.max_concurrency: int = _setting(s.max_concurrency, config.DEFAULT_MAX_CONCURRENCY,
+        self.max_concurrency: int = config.checked_number(s.max_concurrency, config.DEFAULT_MAX_CONCURRENCY,
                                              "max_concurrency", integer=True)
-        self.max_retries: int = _setting(s.max_retries, config.DEFAULT_MAX_RETRIES,
+        self.max_retries: int = config.checked_number(s.max_retries, config.DEFAULT_MAX_RETRIES,
                                          "max_retries", integer=True, allow_zero=True)
-        self.timeout: float = _setting(s.timeout, config.DEFAULT_TIMEOUT, "timeout")
-        self.retry_after_ceiling: float = _setting(
+        self.timeout: float = config.checked_number(s.timeout, config.DEFAULT_TIMEOUT, "timeout")
+        self.retry_after_ceiling: float = config.checked_number(
             s.retry_after_ceiling, config.DEFAULT_RETRY_AFTER_CEILING, "retry_after_ceiling",
             allow_zero=True)
         self.rate_limit: float | None = (None if s.rate_limit is None
-                                         else _setting(s.rate_limit, None, "rate_limit"))
+                                         else config.checked_number(s.rate_limit, None, "rate_limit"))
         self.stats = ClientStats()
         self._sleep = sleep
         self._rng = rng or random.Random()
@@ -455,58 +336,21 @@ class AsyncClient:
     def _answer(self, ep: Endpoint, status: int, raw: bytes, retry_after: str | None) -> Any:
         if status == 429:
             self.stats.rate_limited += 1
-            wait, message = parse_retry_after(retry_after), _service_message(raw, status)
+            wait, message = parse_retry_after(retry_after), service_message(raw, status)
             if wait is not None and wait > self.retry_after_ceiling:
                 message += (f" (Retry-After {wait:g} s is above retry_after_ceiling "
                             f"{self.retry_after_ceiling:g} s)")
             raise RateLimitError(429, message, path=ep.path, retry_after=wait)
         if status >= 400:
-            raise error_for_status(status, _service_message(raw, status), path=ep.path)
+            raise error_for_status(status, service_message(raw, status), path=ep.path)
         try:
             body = json.loads(raw)
         except ValueError:
-            body = _NOT_JSON
-        problem = _shape_problem(ep, body, status)
+            body = NOT_JSON
+        problem = shape_problem(ep, body, status)
         if problem:
             raise InvalidResponseError(f"{ep.path} answered {status} with {problem}")
         return body
-
-
-_NOT_JSON = object()
-
-
-def _shape_problem(ep: Endpoint, body: Any, status: int) -> str | None:
-    """Why ``body`` is not the documented answer of ``ep``, or ``None``."""
-    if body is _NOT_JSON:
-        return "a body that is not JSON"
-    if not 200 <= status < 300:
-        return "an unexpected status"
-    if ep is TOKEN:
-        token = body.get("access_token") if isinstance(body, dict) else None
-        return None if isinstance(token, str) and token else "no access_token"
-    if ep.result_key is not None:
-        if not isinstance(body, dict) or ep.result_key not in body:
-            return f"no {ep.result_key!r} in the answer"
-        body = body[ep.result_key]
-    elif ep.answer == "object" and not isinstance(body, dict):
-        return "an answer that is not a JSON object"
-    if ep.answer == "list" and not isinstance(body, list):
-        return "an answer that is not a JSON list"
-    return None
-
-
-def _service_message(raw: bytes, status: int) -> str:
-    """The service's own message from ``{"error": {"message": ...}}``, else the reason."""
-    try:
-        message = json.loads(raw)["error"]["message"]
-    except (ValueError, KeyError, TypeError, IndexError):
-        message = None
-    if isinstance(message, str) and message:
-        return message
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "error"
 
 
 def _status_of(error: SalesRocksError) -> str:
@@ -515,31 +359,6 @@ def _status_of(error: SalesRocksError) -> str:
 
 def _bearer(token: Secret | None) -> dict[str, str] | None:
     return None if token is None else {"Authorization": f"Bearer {token.reveal()}"}
-
-
-def _resolve(username: str | None, password: str | Secret | None, token: str | Secret | None,
-             **others: Any) -> config.Settings:
-    """Settings for a client; credentials given as arguments are taken as a whole."""
-    resolved = config.settings(username=username, password=password, token=token, **others)
-    if token is not None and username is None and password is None:
-        return config.Settings(**{**vars(resolved), "username": None, "password": None})
-    if token is None and (username is not None or password is not None):
-        return config.Settings(**{**vars(resolved), "token": None})
-    return resolved
-
-
-def _setting(value: Any, default: Any, name: str, *, integer: bool = False,
-             allow_zero: bool = False) -> Any:
-    """A numeric setting, or ``ConfigurationError`` saying what is allowed."""
-    value = default if value is None else value
-    kinds = int if integer else int | float
-    ok = (isinstance(value, kinds) and not isinstance(value, bool) and math.isfinite(value)
-          and (value > 0 or (allow_zero and value == 0)))
-    if not ok:
-        what = "an integer" if integer else "a number"
-        raise ConfigurationError(f"{name} must be {what} {'>=' if allow_zero else '>'} 0, "
-                                 f"got {value!r}")
-    return value
 
 
 # -- the blocking client -------------------------------------------------------------

@@ -7,11 +7,14 @@ masked, so not even ``vars(client)`` or a traceback's locals show them.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+
+from .errors import ConfigurationError
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -32,6 +35,21 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_TOKEN_REFRESH_MARGIN = 60.0
 DEFAULT_BATCH_SIZE = 100
 DEFAULT_PAGE_SIZE = 100
+
+RETRY_BUDGET_FLOOR = 10
+"""Retries always allowed over a client's lifetime, whatever the failure rate."""
+RETRY_BUDGET_RATIO = 0.2
+"""Further retries allowed per first attempt (20 %)."""
+JITTER_SPREAD = 0.25
+"""A backoff delay is shortened by up to this fraction, drawn at random."""
+MAX_RATE_LIMITED_WAITS = 20
+"""429s one request may wait out before its RateLimitError is raised."""
+DEFAULT_TOKEN_LIFETIME = 3600.0
+"""Lifetime assumed when a login answer carries no readable ``expires_in``."""
+CACHE_LOCK_TIMEOUT = 5.0
+"""Seconds a cache operation waits for another writer's lock before it gives up (a miss)."""
+LEDGER_LOCK_TIMEOUT = 30.0
+"""Seconds a push-ledger write waits for another process's lock."""
 
 ENV_USERNAME = "SALESROCKS_USERNAME"
 ENV_PASSWORD = "SALESROCKS_PASSWORD"
@@ -142,8 +160,6 @@ def configure(**values: Any) -> Settings:
     known = {f.name for f in fields(Settings)}
     unknown = sorted(set(values) - known)
     if unknown:
-        from .errors import ConfigurationError
-
         raise ConfigurationError(
             f"configure() got unknown setting(s) {', '.join(unknown)}; "
             f"known: {', '.join(sorted(known))}"
@@ -184,3 +200,28 @@ def cache_scope(base_url: str) -> str:
     if parts.hostname in ("127.0.0.1", "localhost", "::1"):
         return f"{parts.scheme}://127.0.0.1"
     return base_url.rstrip("/")
+
+
+def client_settings(username: str | None, password: str | Secret | None,
+                    token: str | Secret | None, **others: Any) -> Settings:
+    """Settings for a client; credentials given as arguments are taken as a whole."""
+    resolved = settings(username=username, password=password, token=token, **others)
+    if token is not None and username is None and password is None:
+        return Settings(**{**vars(resolved), "username": None, "password": None})
+    if token is None and (username is not None or password is not None):
+        return Settings(**{**vars(resolved), "token": None})
+    return resolved
+
+
+def checked_number(value: Any, default: Any, name: str, *, integer: bool = False,
+                   allow_zero: bool = False) -> Any:
+    """A numeric setting, or ``ConfigurationError`` saying what is allowed."""
+    value = default if value is None else value
+    kinds = int if integer else int | float
+    ok = (isinstance(value, kinds) and not isinstance(value, bool) and math.isfinite(value)
+          and (value > 0 or (allow_zero and value == 0)))
+    if not ok:
+        what = "an integer" if integer else "a number"
+        raise ConfigurationError(f"{name} must be {what} {'>=' if allow_zero else '>'} 0, "
+                                 f"got {value!r}")
+    return value

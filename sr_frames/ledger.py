@@ -30,14 +30,13 @@ from diskcache import Cache
 
 from . import config
 from .cache import JSONOnlyDisk
+from .config import LEDGER_LOCK_TIMEOUT
 
 __all__ = ["LEDGER_DIRECTORY", "Ledger", "fingerprint"]
 
 LEDGER_DIRECTORY = "push-ledger"
 """The ledger's directory inside the cache directory."""
 
-LOCK_TIMEOUT = 30.0
-"""Seconds a write waits for another process's lock on the ledger."""
 
 _VERSION = "push1"
 _UNCERTAIN = "uncertain"
@@ -88,7 +87,7 @@ class Ledger:
         self.directory = root / LEDGER_DIRECTORY
         _private_directory(self.directory)
         self.tag = _scope(base_url, account, list_id)
-        self._cache = Cache(str(self.directory), timeout=LOCK_TIMEOUT, disk=JSONOnlyDisk,
+        self._cache = Cache(str(self.directory), timeout=LEDGER_LOCK_TIMEOUT, disk=JSONOnlyDisk,
                             tag_index=True, eviction_policy="none")
 
     def __enter__(self) -> Ledger:

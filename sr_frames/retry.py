@@ -26,7 +26,13 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from .config import DEFAULT_BACKOFF_INITIAL, DEFAULT_BACKOFF_MAX
+from .config import (
+    DEFAULT_BACKOFF_INITIAL,
+    DEFAULT_BACKOFF_MAX,
+    JITTER_SPREAD,
+    RETRY_BUDGET_FLOOR,
+    RETRY_BUDGET_RATIO,
+)
 from .errors import (
     ConnectError,
     InvalidResponseError,
@@ -47,15 +53,6 @@ __all__ = [
     "parse_retry_after",
     "should_retry",
 ]
-
-RETRY_BUDGET_FLOOR = 10
-"""Retries always allowed over a client's lifetime, whatever the failure rate."""
-
-RETRY_BUDGET_RATIO = 0.2
-"""Further retries allowed per first attempt (20 %)."""
-
-JITTER_SPREAD = 0.25
-"""A backoff delay is shortened by up to this fraction, drawn at random."""
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[object]]

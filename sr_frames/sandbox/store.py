@@ -3,7 +3,8 @@
 Each record belongs to the user (the token subject) who created it. A user reads and
 changes only their own lists, except that a list with permission "company" can be read
 by every user of the same company (the part of the username after ``@``), as the
-reference describes; writing to someone else's list is refused with 403. Ids look like
+reference describes (Get Lists still shows only the user's own lists); writing to
+someone else's list is refused with 403. Ids look like
 the service's: list ids of 12 ``[a-z0-9]`` characters, contact ids of 24 hex digits
 (``{"$oid": ...}``), numeric ids as counters. Nothing here is persisted.
 """

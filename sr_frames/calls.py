@@ -1,0 +1,186 @@
+"""Requests and answers as the endpoint table describes them: bodies checked before
+sending, answers checked for their documented shape, and the signatures and
+docstrings of the client methods generated from the table.
+
+A body that breaks the table raises :class:`~sr_frames.errors.RequestValidationError`
+naming the field, never its value, so nothing malformed (or secret) reaches the wire
+or a message.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import numbers
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from .endpoints import TOKEN, Endpoint, Field
+from .errors import RequestValidationError
+
+__all__ = [
+    "NOT_JSON",
+    "body_from",
+    "method_doc",
+    "method_signature",
+    "named",
+    "service_message",
+    "shape_problem",
+    "validate_body",
+]
+
+
+# -- request bodies, checked against the endpoint table ------------------------------
+
+def validate_body(ep: Endpoint, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON body to send for ``ep``: defaults filled in, ``None`` optionals left out.
+
+    Raises :class:`RequestValidationError` naming the field for an unknown field, a
+    missing or blank required field, a wrong JSON type or a value that is not JSON
+    (NaN, infinity, objects). Messages never contain a value.
+    """
+    if not isinstance(body, Mapping):
+        raise RequestValidationError(f"{ep.path}: the body must be a mapping, "
+                                     f"not {type(body).__name__}")
+    unknown = sorted(set(body) - {f.name for f in ep.fields})
+    if unknown:
+        known = ", ".join(f.name for f in ep.fields) or "none"
+        raise RequestValidationError(f"{ep.path} has no field {', '.join(unknown)}; "
+                                     f"its fields: {known}")
+    out: dict[str, Any] = {}
+    for f in ep.fields:
+        value = body.get(f.name)
+        if value is None:
+            value = f.default
+        if value is None:
+            if f.required:
+                raise RequestValidationError(f"{ep.path}: field {f.name!r} is required")
+            continue
+        out[f.name] = _checked(ep, f, value)
+    return out
+
+
+def _checked(ep: Endpoint, f: Field, value: Any) -> Any:
+    problem, value = _coerce(f, value)
+    if problem is None:
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            problem = "holds a value that is not JSON (NaN, infinity or an object)"
+    if problem:
+        raise RequestValidationError(f"{ep.path}: field {f.name!r} {problem}")
+    return value
+
+
+def _coerce(f: Field, value: Any) -> tuple[str | None, Any]:
+    if f.type == "string":
+        if not isinstance(value, str):
+            return f"must be a string, not {type(value).__name__}", value
+        blank = f.required and not value.strip()
+        return ("must not be empty" if blank else None), value
+    if f.type == "integer":
+        ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+        return (None, int(value)) if ok else (f"must be an integer, not {type(value).__name__}",
+                                             value)
+    if f.type == "boolean":
+        return (None if isinstance(value, bool) else "must be true or false"), value
+    if not isinstance(value, list | tuple):
+        return f"must be a list, not {type(value).__name__}", value
+    item = str if f.type == "array" else Mapping
+    if not all(isinstance(v, item) for v in value):
+        return f"must be a list of {'strings' if item is str else 'objects'}", value
+    return None, [dict(v) if item is Mapping else v for v in value]
+
+
+# -- one method per endpoint ---------------------------------------------------------
+
+def method_signature(ep: Endpoint) -> inspect.Signature:
+    """The signature of ``ep``'s client method (without ``self``).
+
+    Keywords are ``Field.keyword``; fields without a default come first; endpoints
+    with more than three fields take keyword arguments only.
+    """
+    kind = (inspect.Parameter.POSITIONAL_OR_KEYWORD if len(ep.fields) <= 3
+            else inspect.Parameter.KEYWORD_ONLY)
+    ordered = sorted(ep.fields, key=lambda f: f.required and f.default is None, reverse=True)
+    params = []
+    for f in ordered:
+        if f.required and f.default is None:
+            params.append(inspect.Parameter(f.keyword, kind, annotation=f.python_type))
+        else:
+            annotation = f.python_type if f.default is not None else f.python_type | None
+            params.append(inspect.Parameter(f.keyword, kind, default=f.default,
+                                            annotation=annotation))
+    return inspect.Signature(params, return_annotation=Any)
+
+
+def method_doc(ep: Endpoint) -> str:
+    """The docstring of ``ep``'s client method, from the table."""
+    fields = ", ".join(f"``{f.keyword}`` ({f.type}{'' if f.required else ', optional'})"
+                       for f in ep.fields)
+    lines = [ep.summary, "", f"POST ``{ep.path}``. Arguments: {fields or 'none'}.",
+             f"Returns the answer unwrapped from its envelope (a JSON {ep.answer})."]
+    if ep.mutates:
+        lines.append("Changes state: never resent after a failure that may have reached "
+                     "the service (timeout, dropped connection, 5xx).")
+    if ep.secret_fields:
+        lines.append(f"{', '.join(sorted(ep.secret_fields))} is a secret: never logged.")
+    return "\n".join(lines)
+
+
+def body_from(ep: Endpoint, sig: inspect.Signature, args: tuple, kwargs: dict) -> dict:
+    """The request body for a method call bound to ``sig``."""
+    bound = sig.bind(*args, **kwargs)
+    bound.apply_defaults()
+    return {f.name: bound.arguments[f.keyword] for f in ep.fields}
+
+
+def named(fn: Any, ep: Endpoint, sig: inspect.Signature, owner: str) -> Any:
+    """Dress ``fn`` as ``owner.<method>``: signature, name and docstring from the table."""
+    self_param = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    fn.__signature__ = sig.replace(parameters=[self_param, *sig.parameters.values()])
+    fn.__name__ = ep.method
+    fn.__qualname__ = f"{owner}.{ep.method}"
+    fn.__doc__ = method_doc(ep)
+    return fn
+
+
+# -- answers ---------------------------------------------------------------------------
+
+NOT_JSON = object()
+"""Stands for an answer body that did not parse as JSON."""
+
+
+def shape_problem(ep: Endpoint, body: Any, status: int) -> str | None:
+    """Why ``body`` is not the documented answer of ``ep``, or ``None``."""
+    if body is NOT_JSON:
+        return "a body that is not JSON"
+    if not 200 <= status < 300:
+        return "an unexpected status"
+    if ep is TOKEN:
+        token = body.get("access_token") if isinstance(body, dict) else None
+        return None if isinstance(token, str) and token else "no access_token"
+    if ep.result_key is not None:
+        if not isinstance(body, dict) or ep.result_key not in body:
+            return f"no {ep.result_key!r} in the answer"
+        body = body[ep.result_key]
+    elif ep.answer == "object" and not isinstance(body, dict):
+        return "an answer that is not a JSON object"
+    if ep.answer == "list" and not isinstance(body, list):
+        return "an answer that is not a JSON list"
+    return None
+
+
+def service_message(raw: bytes, status: int) -> str:
+    """The service's own message from ``{"error": {"message": ...}}``, else the reason."""
+    try:
+        message = json.loads(raw)["error"]["message"]
+    except (ValueError, KeyError, TypeError, IndexError):
+        message = None
+    if isinstance(message, str) and message:
+        return message
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "error"
