@@ -18,7 +18,9 @@ from typing import Any, Literal
 __all__ = [
     "BY_METHOD",
     "BY_PATH",
+    "CONTACT_RESERVED",
     "ENDPOINTS",
+    "SECRET_FIELDS",
     "TOKEN",
     "Endpoint",
     "Field",
@@ -81,7 +83,10 @@ class Endpoint:
     ``account_scoped`` answers depend on who asks, so their cache keys carry the account.
     ``batch_field`` names the array field that carries many inputs in one request.
     ``columns`` maps answer fields to the result columns of the accessor verb;
-    ``error_column`` is where a row's failure is written.
+    ``error_column`` is where a row's failure is written. ``integer_answers`` are answer
+    fields stored as integers whatever JSON type they come in (reading 7 of the
+    reference). ``answers_invalid_locally``: input the reference documents as invalid
+    gets the service's own answer without a request (else it is skipped with a reason).
     """
 
     method: str
@@ -100,6 +105,8 @@ class Endpoint:
     authenticated: bool = True
     columns: Mapping[str, str] = field(default_factory=dict)
     error_column: str | None = None
+    integer_answers: frozenset[str] = frozenset()
+    answers_invalid_locally: bool = False
 
     @property
     def cacheable(self) -> bool:
@@ -189,6 +196,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ttl=30 * DAY,
         columns=_EMAIL_COLUMNS,
         error_column="email_error",
+        integer_answers=frozenset({"confidence_score"}),
+        answers_invalid_locally=True,
     ),
     Endpoint(
         "verify_phones",
@@ -201,6 +210,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ttl=90 * DAY,
         columns=_PHONE_COLUMNS,
         error_column="phone_error",
+        answers_invalid_locally=True,
     ),
     Endpoint(
         "email_patterns",
@@ -261,6 +271,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         not_found_ttl=DAY,
         columns=_FOUND_EMAIL_COLUMNS,
         error_column="found_email_error",
+        integer_answers=frozenset({"confidence"}),
     ),
     Endpoint(
         "find_email",
@@ -271,6 +282,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         not_found_ttl=DAY,
         columns=_FOUND_EMAIL_COLUMNS,
         error_column="found_email_error",
+        integer_answers=frozenset({"confidence"}),
     ),
     Endpoint(
         "list_memberships",
@@ -305,6 +317,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         mutates=True,
         envelope="status",
         result_key="data",
+        columns={"id": "connection_id", "user_id": "connection_user_id", "type": "connection_type"},
+        error_column="connection_error",
     ),
     Endpoint(
         "generate_emails",
@@ -339,6 +353,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         mutates=True,
         envelope="data",
         result_key="data",
+        columns={"id": "warmer_id", "connection_ID": "warmer_connection_id", "status": "warmer_status",
+                 "start_date": "warmer_start_date", "created_at": "warmer_created_at"},
+        error_column="warmer_error",
     ),
     Endpoint(
         "create_list",
@@ -407,6 +424,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 )
 
 BY_METHOD: Mapping[str, Endpoint] = {e.method: e for e in ENDPOINTS}
+SECRET_FIELDS: frozenset[str] = frozenset(f.name for e in ENDPOINTS for f in e.fields if f.secret)
+"""Request fields that carry a secret anywhere in the API (``password``, ``secret``)."""
+CONTACT_RESERVED: tuple[str, ...] = ("_id", "list_id")
+"""Fields of a list contact that the service owns: never sent as contact data."""
 BY_PATH: Mapping[str, Endpoint] = {e.path: e for e in ENDPOINTS}
 
 
