@@ -23,12 +23,16 @@ from .client import AsyncClient, Client
 from .endpoints import Endpoint, endpoint
 from .estimate import Estimate, estimate_plan
 from .frames import attach, input_columns, result_columns
-from .plan import Plan, make_plan
+from .plan import Plan, check_locally, make_plan
 from .report import RunReport
 
 __all__ = ["SalesRocksFrameAccessor", "SalesRocksSeriesAccessor", "VerbOptions"]
 
 REPORT_ATTR = "salesrocks"
+
+Column = str
+"""A column name of the frame. Verb parameters annotated ``Column`` name input columns;
+the command line and ``series.salesrocks`` are built from them."""
 
 
 class VerbOptions(TypedDict, total=False):
@@ -83,7 +87,7 @@ def _check_options(options: dict[str, Any]) -> None:
         known = ", ".join(sorted(VerbOptions.__annotations__))
         raise TypeError(f"unknown option(s) {', '.join(unknown)}; verbs take: {known}")
     limit = options.get("max_requests")
-    if limit is not None and (not isinstance(limit, int) or limit < 0):
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
         raise ValueError(f"max_requests must be a whole number >= 0, not {limit!r}")
 
 
@@ -136,7 +140,7 @@ class _Verbs:
 
     # ---- the verbs -------------------------------------------------------------
 
-    def verify_emails(self, column: str = "email", **options: Unpack[VerbOptions]) -> pd.DataFrame:
+    def verify_emails(self, column: Column = "email", **options: Unpack[VerbOptions]) -> pd.DataFrame:
         """Verify the address in ``column``: adds ``email_status`` ("Valid", "Invalid",
         "Accept All"), ``email_confidence_score`` and the other ``email_*`` columns.
 
@@ -147,7 +151,7 @@ class _Verbs:
         return self._job("verify_email", {"email": ("column", column)}, dict(options),
                          "verify_emails")
 
-    def verify_phones(self, column: str = "phone", region: str | None = None,
+    def verify_phones(self, column: Column = "phone", region: str | None = None,
                       **options: Unpack[VerbOptions]) -> pd.DataFrame:
         """Verify the phone number in ``column``, many per request: adds ``phone_status``
         ("VALID", "INVALID", "INVALID FORMAT"), ``phone_international`` and the other
@@ -161,8 +165,8 @@ class _Verbs:
         return self._job("verify_phones", {"phones": ("column", column)}, dict(options),
                          "verify_phones", transforms=transforms)
 
-    def find_email(self, first: str = "first_name", last: str = "last_name",
-                   domain: str | None = "domain", company: str | None = None,
+    def find_email(self, first: Column = "first_name", last: Column = "last_name",
+                   domain: Column | None = "domain", company: Column | None = None,
                    **options: Unpack[VerbOptions]) -> pd.DataFrame:
         """Find a person's address from first and last name plus the company ``domain``
         (or, with ``company=``, the company name): adds ``found_email``,
@@ -176,8 +180,8 @@ class _Verbs:
         names["company_domain"] = ("domain", domain)
         return self._job("find_email", names, dict(options), "find_email")
 
-    def generate_emails(self, first: str = "first_name", last: str = "last_name",
-                        domain: str = "domain", use_service: bool = False,
+    def generate_emails(self, first: Column = "first_name", last: Column = "last_name",
+                        domain: Column = "domain", use_service: bool = False,
                         **options: Unpack[VerbOptions]) -> pd.DataFrame:
         """Candidate addresses from names and domain: adds ``generated_emails`` (a list).
 
@@ -189,38 +193,38 @@ class _Verbs:
         local = None if use_service else _generate_locally
         return self._job("generate_emails", wanted, dict(options), "generate_emails", local=local)
 
-    def email_patterns(self, domain: str = "domain", **options: Unpack[VerbOptions]) -> pd.DataFrame:
+    def email_patterns(self, domain: Column = "domain", **options: Unpack[VerbOptions]) -> pd.DataFrame:
         """Email patterns used at the domain in ``domain``, asked once per domain:
         adds ``email_patterns`` (a list such as ``["{first}.{last}"]``)."""
         return self._job("email_patterns", {"domain": ("domain", domain)}, dict(options),
                          "email_patterns")
 
-    def linkedin_contacts(self, domain: str = "domain",
+    def linkedin_contacts(self, domain: Column = "domain",
                           **options: Unpack[VerbOptions]) -> pd.DataFrame:
         """LinkedIn handles of people at the domain in ``domain``, asked once per domain:
         adds ``linkedin_contact_handles`` (a list)."""
         return self._job("linkedin_contacts", {"domain": ("domain", domain)}, dict(options),
                          "linkedin_contacts")
 
-    def company_email(self, linkedin: str = "company_linkedin",
+    def company_email(self, linkedin: Column = "company_linkedin",
                       **options: Unpack[VerbOptions]) -> pd.DataFrame:
         """The company address for a company LinkedIn handle or URL: adds ``company_email``."""
         return self._job("company_email", {"linkedin_handle": ("linkedin", linkedin)},
                          dict(options), "company_email")
 
-    def contact_emails(self, linkedin: str = "company_linkedin",
+    def contact_emails(self, linkedin: Column = "company_linkedin",
                        **options: Unpack[VerbOptions]) -> pd.DataFrame:
         """Contact addresses for a company LinkedIn handle or URL: adds ``contact_emails``."""
         return self._job("contact_emails", {"linkedin_handle": ("linkedin", linkedin)},
                          dict(options), "contact_emails")
 
-    def contact_email(self, linkedin: str = "linkedin",
+    def contact_email(self, linkedin: Column = "linkedin",
                       **options: Unpack[VerbOptions]) -> pd.DataFrame:
         """A person's address for their LinkedIn handle or URL: adds ``contact_email``."""
         return self._job("contact_email", {"linkedin_handle": ("linkedin", linkedin)},
                          dict(options), "contact_email")
 
-    def list_memberships(self, column: str = "email",
+    def list_memberships(self, column: Column = "email",
                          **options: Unpack[VerbOptions]) -> pd.DataFrame:
         """Which of your lists hold the address in ``column``: adds ``list_memberships``
         (a list of ``{"id", "list_name", "date_of_creation", "campaigns"}``). Cached per
@@ -234,6 +238,9 @@ def _international(value: str, region: str) -> str:
 
 
 def _generate_locally(plan: Plan) -> None:
+    """Apply the known permutation rule; a broken domain is skipped with its reason,
+    exactly as when the service is asked."""
+    check_locally(plan)
     for slot in plan.pending():
         body = slot.body or {}
         emails = checks.permute_emails(body["first_name"], body["last_name"], body["domain"])
@@ -288,11 +295,15 @@ class SalesRocksFrameAccessor(_Verbs):
         return getattr(self._view("estimate"), verb)(**arguments)
 
 
-_SERIES_VERBS = {
-    "verify_emails": "column", "verify_phones": "column", "list_memberships": "column",
-    "email_patterns": "domain", "linkedin_contacts": "domain", "company_email": "linkedin",
-    "contact_emails": "linkedin", "contact_email": "linkedin",
-}
+def column_parameters(verb: str) -> list[inspect.Parameter]:
+    """The parameters of ``verb`` that name input columns, in order."""
+    signature = inspect.signature(getattr(_Verbs, verb))
+    return [p for p in signature.parameters.values() if str(p.annotation).startswith("Column")]
+
+
+_SERIES_VERBS = {verb: params[0].name for verb in VERBS
+                 if len(params := column_parameters(verb)) == 1}
+"""Verbs with one input column, which a Series can be: verb -> its column argument."""
 
 
 @pd.api.extensions.register_series_accessor("salesrocks")

@@ -14,21 +14,21 @@ from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from phonenumbers import PhoneNumberFormat, geocoder, timezone
+from phonenumbers import PhoneNumberFormat
 
 __all__ = [
     "DOMAIN_PATTERN",
+    "ascii_domain",
     "domain_error",
     "email_syntax_error",
     "invalid_email_answer",
-    "is_disposable",
     "name_token",
     "normalise",
     "normalise_handle",
+    "parse_phone",
     "permute_emails",
     "phone_format_error",
     "to_international",
-    "verify_phone",
 ]
 
 # The reference: "must start with a letter or number, can be followed by letters,
@@ -38,20 +38,18 @@ DOMAIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*(?:\.[a-z0-9][a-z0-9-]*)*\.[a-z
 _LINKEDIN_URL = re.compile(r"^(?:https?://)?(?:[a-z]{2,3}\.)?linkedin\.com/(?:in|company|pub)/([^/?#]+)",
                            re.IGNORECASE)
 
-PHONE_INVALID_MESSAGE = "The phone number entered is not valid."
-PHONE_SUCCESS_MESSAGE = "Success"
 _LETTERS = re.compile(r"[A-Za-z]")
 _EXTENSION = re.compile(r"\s*(?:ext\.?|x|#)\s*\d+\s*$", re.IGNORECASE)
 
 
 def normalise(kind: str, value: str) -> str:
     """The canonical form of one input: trimmed; emails and domains lower-cased;
-    LinkedIn URLs reduced to their handle."""
+    LinkedIn URLs reduced to their handle, lower-cased (LinkedIn ignores case)."""
     value = value.strip()
     if kind in ("email", "domain"):
         return value.lower()
     if kind == "handle":
-        return normalise_handle(value)
+        return normalise_handle(value).lower()
     return value
 
 
@@ -61,9 +59,18 @@ def normalise_handle(value: str) -> str:
     return (match.group(1) if match else value.strip()).strip("/")
 
 
+def ascii_domain(domain: str) -> str:
+    """An internationalised domain in its ASCII (punycode) form, which the rule applies to:
+    ``müller.de`` is ``xn--mller-kva.de``."""
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return domain
+
+
 def domain_error(domain: str) -> str | None:
     """Why ``domain`` is not one the service accepts, or ``None`` when it is."""
-    if DOMAIN_PATTERN.match(domain):
+    if DOMAIN_PATTERN.match(ascii_domain(domain)):
         return None
     return (f"invalid domain {domain!r}: a domain starts with a letter or number, "
             "may go on with letters, numbers or dashes, then a dot and a top level domain")
@@ -75,12 +82,11 @@ def email_syntax_error(email: str) -> str | None:
     if "@" not in email:
         return "The email address is not valid. It must have exactly one @-sign."
     try:
-        validate_email(email, check_deliverability=False)
+        valid = validate_email(email, check_deliverability=False)
     except EmailNotValidError as exc:
         return str(exc)
-    domain = email.rsplit("@", 1)[1]
-    if not DOMAIN_PATTERN.match(domain.lower()):
-        return f"The domain name {domain} is not valid."
+    if not DOMAIN_PATTERN.match(valid.ascii_domain.lower()):
+        return f"The domain name {email.rsplit('@', 1)[1]} is not valid."
     return None
 
 
@@ -102,29 +108,7 @@ def invalid_email_answer(email: str, message: str) -> dict[str, Any]:
     }
 
 
-def is_disposable(domain: str) -> bool:
-    """Whether ``domain`` belongs to a disposable-mail service (maintained blocklist)."""
-    from disposable_email_domains import blocklist
-
-    return domain.lower() in blocklist
-
-
-_NUMBER_TYPES = {
-    phonenumbers.PhoneNumberType.FIXED_LINE: "Fixed Line",
-    phonenumbers.PhoneNumberType.MOBILE: "Mobile",
-    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "Fixed Line or Mobile",
-    phonenumbers.PhoneNumberType.TOLL_FREE: "Toll Free",
-    phonenumbers.PhoneNumberType.PREMIUM_RATE: "Premium Rate",
-    phonenumbers.PhoneNumberType.SHARED_COST: "Shared Cost",
-    phonenumbers.PhoneNumberType.VOIP: "VOIP",
-    phonenumbers.PhoneNumberType.PERSONAL_NUMBER: "Personal Number",
-    phonenumbers.PhoneNumberType.PAGER: "Pager",
-    phonenumbers.PhoneNumberType.UAN: "UAN",
-    phonenumbers.PhoneNumberType.VOICEMAIL: "Voicemail",
-}
-
-
-def _parse_phone(raw: str) -> phonenumbers.PhoneNumber:
+def parse_phone(raw: str) -> phonenumbers.PhoneNumber:
     """Parse as the service does: international form, ``00`` or a missing ``+`` allowed.
 
     Letters make the string "not a number" (the service does not read vanity numbers),
@@ -143,35 +127,10 @@ def _parse_phone(raw: str) -> phonenumbers.PhoneNumber:
 def phone_format_error(raw: str) -> str | None:
     """The parser's message when it rejects ``raw`` (an "INVALID FORMAT" answer)."""
     try:
-        _parse_phone(raw)
+        parse_phone(raw)
     except phonenumbers.NumberParseException as exc:
         return exc._msg
     return None
-
-
-def verify_phone(raw: str) -> dict[str, Any]:
-    """The phone verifier's answer for one number (API-NOTES item 3)."""
-    try:
-        number = _parse_phone(raw)
-    except phonenumbers.NumberParseException as exc:
-        return {"input": raw, "status": "INVALID FORMAT", "message": exc._msg}
-    if not phonenumbers.is_valid_number(number):
-        return {"input": raw, "status": "INVALID", "message": PHONE_INVALID_MESSAGE}
-    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
-    return {
-        "input": raw,
-        "status": "VALID",
-        "message": PHONE_SUCCESS_MESSAGE,
-        "default": e164.lstrip("+"),
-        "country_code": f"+{number.country_code}",
-        "country_isoCode": phonenumbers.region_code_for_number(number),
-        "local": phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL),
-        "international": phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL),
-        "number_type": _NUMBER_TYPES.get(phonenumbers.number_type(number), "Unknown"),
-        "country": geocoder.country_name_for_number(number, "en"),
-        "location": geocoder.description_for_number(number, "en"),
-        "timezone": list(timezone.time_zones_for_number(number)),
-    }
 
 
 def to_international(raw: str, region: str) -> str:

@@ -5,60 +5,24 @@ writes a copy of the workbook with the result columns appended. Progress and the
 report go to stderr. Exit codes: 0 done, 1 done but some rows failed, 2 usage or
 input error, 3 authentication error or missing credentials. Errors are one line that
 says what to do, never a traceback.
+
+The verb subcommands are built from the accessor verbs' own signatures: a parameter
+annotated ``Column`` becomes ``--NAME COLUMN`` with the verb's default, a ``bool``
+becomes a flag, any other becomes an option. The handlers live in :mod:`.commands`.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
+import inspect
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["main"]
+from . import commands
+from .accessor import VERBS, SalesRocksFrameAccessor
 
-EXIT_OK, EXIT_FAILED_ROWS, EXIT_USAGE, EXIT_AUTH = 0, 1, 2, 3
-SANDBOX_USER, SANDBOX_PASSWORD = "sandbox-user", "sandbox-password"
-
-
-@dataclass(frozen=True)
-class VerbCommand:
-    """A verb subcommand: its accessor verb and its column options with their defaults."""
-
-    name: str
-    verb: str
-    columns: tuple[tuple[str, str | None], ...]
-    help: str
-    extra: tuple[str, ...] = ()
-
-
-VERB_COMMANDS: tuple[VerbCommand, ...] = (
-    VerbCommand("verify-emails", "verify_emails", (("column", "email"),),
-                "verify email addresses (status, confidence, disposable, MX ...)"),
-    VerbCommand("verify-phones", "verify_phones", (("column", "phone"),),
-                "verify phone numbers, many per request", ("region",)),
-    VerbCommand("find-email", "find_email",
-                (("first", "first_name"), ("last", "last_name"), ("domain", "domain"),
-                 ("company", None)),
-                "find addresses from first/last name and company domain (or --company)"),
-    VerbCommand("generate-emails", "generate_emails",
-                (("first", "first_name"), ("last", "last_name"), ("domain", "domain")),
-                "candidate addresses from names and domain", ("use-service",)),
-    VerbCommand("email-patterns", "email_patterns", (("domain", "domain"),),
-                "email patterns of each domain"),
-    VerbCommand("linkedin-contacts", "linkedin_contacts", (("domain", "domain"),),
-                "LinkedIn handles of contacts at each domain"),
-    VerbCommand("company-email", "company_email", (("linkedin", "company_linkedin"),),
-                "company address from a company LinkedIn handle"),
-    VerbCommand("contact-emails", "contact_emails", (("linkedin", "company_linkedin"),),
-                "contact addresses from a company LinkedIn handle"),
-    VerbCommand("contact-email", "contact_email", (("linkedin", "linkedin"),),
-                "a person's address from their LinkedIn handle"),
-    VerbCommand("list-memberships", "list_memberships", (("column", "email"),),
-                "which of your lists hold each address"),
-)
+__all__ = ["build_parser", "main"]
 
 EXAMPLES = """\
 examples:
@@ -77,167 +41,121 @@ exit codes: 0 done, 1 done but some rows failed, 2 usage or input error,
 3 authentication error or missing credentials."""
 
 
-class UsageError(Exception):
-    """A mistake the user can fix from the command line (exit code 2)."""
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # one line, exit 2, like every other error
-        self.exit(EXIT_USAGE, f"sr-frames: error: {message} (see sr-frames {self.prog.split()[-1]} --help)\n")
+        command = self.prog.split()[-1]
+        self.exit(commands.EXIT_USAGE, f"sr-frames: error: {message} (see sr-frames {command} --help)\n")
 
 
-def _run_options(sub: argparse.ArgumentParser) -> None:
+def _add(subs: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+    return subs.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def _file_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("input", help="the .xlsx or .csv file to read")
     sub.add_argument("-o", "--output", help="where to write (default: a new file beside the input)")
     sub.add_argument("--sheet", help="the sheet to read (default: the active one)")
     sub.add_argument("--in-place", action="store_true", help="write into the input file itself")
-    _service_options(sub)
-    sub.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    sub.add_argument("--refresh", action="store_true", help="ignore cached answers, store new ones")
-    sub.add_argument("--dry-run", action="store_true", help="say what would be sent and cost; send nothing")
+    _service_option(sub)
     sub.add_argument("--max-requests", type=int, metavar="N", help="send at most N requests")
-    sub.add_argument("--offline", action="store_true", help="answer from the cache only; send nothing")
-    sub.add_argument("--prefix", default="", help="put before every result column name")
-    sub.add_argument("--overwrite", action="store_true", help="replace result columns already there")
+    sub.add_argument("--dry-run", action="store_true", help="say what would be sent; send nothing")
     sub.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no report")
 
 
-def _service_options(sub: argparse.ArgumentParser) -> None:
+def _service_option(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--sandbox", action="store_true",
                      help="run against the built-in emulator on 127.0.0.1 (nothing leaves the machine)")
 
 
+def _verb_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    sub.add_argument("--refresh", action="store_true", help="ignore cached answers, store new ones")
+    sub.add_argument("--offline", action="store_true", help="answer from the cache only; send nothing")
+    sub.add_argument("--prefix", default="", help="put before every result column name")
+    sub.add_argument("--overwrite", action="store_true", help="replace result columns already there")
+
+
+def verb_parameters(verb: str) -> list[inspect.Parameter]:
+    """The parameters of a verb that become command-line options (not the run options)."""
+    signature = inspect.signature(getattr(SalesRocksFrameAccessor, verb))
+    return [p for name, p in signature.parameters.items()
+            if name != "self" and p.kind is not inspect.Parameter.VAR_KEYWORD]
+
+
+def _add_verb(subs: Any, verb: str) -> None:
+    doc = inspect.getdoc(getattr(SalesRocksFrameAccessor, verb)) or verb
+    sub = _add(subs, verb.replace("_", "-"), doc.split("\n\n")[0].replace("\n", " "))
+    _file_options(sub)
+    _verb_options(sub)
+    for p in verb_parameters(verb):
+        flag = "--" + p.name.replace("_", "-")
+        if str(p.annotation).startswith("Column"):
+            shown = f"column '{p.default}'" if p.default else "none"
+            sub.add_argument(flag, dest=p.name, default=p.default, metavar="COLUMN",
+                             help=f"input column (default: {shown})")
+        elif p.annotation == "bool":
+            sub.add_argument(flag, dest=p.name, action="store_true")
+        else:
+            sub.add_argument(flag, dest=p.name, default=p.default)
+    sub.set_defaults(handler=commands.run_verb, verb=verb,
+                     verb_arguments=[p.name for p in verb_parameters(verb)])
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="sr-frames", description=__doc__.split("\n\n")[0],
+    parser = _Parser(prog="sr-frames", description=(__doc__ or "").split("\n\n")[0],
                      epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for command in VERB_COMMANDS:
-        sub = subs.add_parser(command.name, help=command.help, description=command.help,
-                              epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-        _run_options(sub)
-        for argument, default in command.columns:
-            shown = f"column '{default}'" if default else "none"
-            sub.add_argument(f"--{argument}", default=default, metavar="COLUMN",
-                             help=f"input column (default: {shown})")
-        if "region" in command.extra:
-            sub.add_argument("--region", help="country (GB, US ...) of numbers written nationally")
-        if "use-service" in command.extra:
-            sub.add_argument("--use-service", action="store_true",
-                             help="ask the service instead of applying the known rule locally")
-    from .cli_commands import add_other_commands
+    for verb in VERBS:
+        _add_verb(subs, verb)
 
-    add_other_commands(subs, _run_options, _service_options)
+    push = _add(subs, "push", "add the rows of a file to an editable list, once (no duplicates)")
+    _file_options(push)
+    push.add_argument("--list-id", required=True, help="the list's id (from `sr-frames lists`)")
+    push.add_argument("--columns", help="comma-separated columns to send (default: the file's own)")
+    push.add_argument("--force", action="store_true", help="push rows already pushed before")
+    push.set_defaults(handler=commands.push)
+
+    read = _add(subs, "read-list", "write every contact of a list to a file")
+    read.add_argument("list_id")
+    read.add_argument("-o", "--output", required=True, help=".xlsx or .csv to write")
+    _service_option(read)
+    read.set_defaults(handler=commands.read_list)
+
+    lists = _add(subs, "lists", "print your editable lists")
+    lists.add_argument("-o", "--output", help="write them to a .xlsx or .csv instead")
+    _service_option(lists)
+    lists.set_defaults(handler=commands.lists)
+
+    stats = _add(subs, "campaign-stats", "statistics of drip campaigns")
+    stats.add_argument("campaign_ids", nargs="+", type=int, metavar="CAMPAIGN_ID")
+    stats.add_argument("-o", "--output", help="write them to a .xlsx or .csv instead")
+    _service_option(stats)
+    stats.set_defaults(handler=commands.campaign_stats)
+
+    cache = _add(subs, "cache", "see or clear the response cache")
+    cache.add_argument("action", choices=["info", "clear"])
+    cache.add_argument("--endpoint", help="with clear: only this endpoint (e.g. verify_email)")
+    cache.set_defaults(handler=commands.cache)
+
+    sandbox = _add(subs, "sandbox", "serve the built-in emulator of the API on 127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8765)
+    sandbox.add_argument("--latency-ms", type=float, default=0.0, help="delay every answer")
+    sandbox.add_argument("--rate-limit", type=float, help="requests/s before answering 429")
+    sandbox.add_argument("--token-ttl", type=float, default=3600.0, help="token lifetime in seconds")
+    sandbox.add_argument("--password", help="accept only this password (default: any non-empty)")
+    sandbox.set_defaults(handler=commands.sandbox)
     return parser
-
-
-@contextlib.contextmanager
-def service(use_sandbox: bool) -> Iterator[None]:
-    """Point the library at the built-in sandbox for the duration of a command."""
-    if not use_sandbox:
-        yield
-        return
-    from . import config
-    from .sandbox import start_sandbox
-
-    server = start_sandbox(port=0)
-    before = config.configure()
-    try:
-        config.configure(base_url=server.url, username=before.username or SANDBOX_USER,
-                         password=before.password or SANDBOX_PASSWORD, token=None)
-        yield
-    finally:
-        config.configure(base_url=before.base_url, username=before.username,
-                         password=before.password, token=before.token)
-        server.stop()
-
-
-def run_verb(command: VerbCommand, args: argparse.Namespace) -> int:
-    """Read, enrich, write; the exit code says whether rows failed."""
-    from . import excel
-
-    frame = excel.read_table(args.input, sheet=args.sheet)
-    arguments = {name: getattr(args, name) for name, _ in command.columns}
-    arguments = {k: v for k, v in arguments.items() if v is not None}
-    if "region" in command.extra and args.region:
-        arguments["region"] = args.region
-    if "use-service" in command.extra and args.use_service:
-        arguments["use_service"] = True
-    options = dict(cache=not args.no_cache, refresh=args.refresh, progress=not args.quiet,
-                   max_requests=args.max_requests, cache_only=args.offline, prefix=args.prefix,
-                   overwrite=args.overwrite)
-    with service(args.sandbox):
-        if args.dry_run:
-            estimate = frame.salesrocks.estimate(command.verb, **arguments, **options)
-            print(estimate)
-            return EXIT_OK
-        result = getattr(frame.salesrocks, command.verb)(**arguments, **options)
-    report = result.attrs["salesrocks"]
-    output = write_result(result, frame, args)
-    _say(f"wrote {output}", args)
-    if report.failed:
-        errors = ", ".join(c for c in result.columns if c.endswith("_error") and c not in frame.columns)
-        failed = ", ".join(f"{reason}: {n}" for reason, n in sorted(report.failed.items()))
-        _say(f"some inputs failed ({failed}); each row's reason is in {errors}", args)
-        return EXIT_FAILED_ROWS
-    return EXIT_OK
-
-
-def write_result(result: Any, frame: Any, args: argparse.Namespace) -> Path:
-    """Write ``result``'s new columns next to the input's own, into the chosen output."""
-    from . import excel
-
-    if args.in_place:
-        output = Path(args.input)
-    else:
-        output = Path(args.output) if args.output else excel.default_output_path(args.input)
-    new = [c for c in result.columns if c not in frame.columns]
-    return excel.write_table(result, args.input, output, sheet=args.sheet, columns=new,
-                             in_place=args.in_place)
-
-
-def _say(message: str, args: argparse.Namespace) -> None:
-    if not getattr(args, "quiet", False):
-        print(message, file=sys.stderr)
-
-
-def _fail(message: str, code: int) -> int:
-    first_line = " ".join(str(message).split())
-    print(f"sr-frames: error: {first_line}", file=sys.stderr)
-    return code
-
-
-def dispatch(args: argparse.Namespace) -> int:
-    by_name = {c.name: c for c in VERB_COMMANDS}
-    if args.command in by_name:
-        return run_verb(by_name[args.command], args)
-    handler: Callable[[argparse.Namespace], int] = args.handler
-    return handler(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``sr-frames``; returns the exit code."""
-    from .errors import AuthenticationError, MissingCredentialsError, SalesRocksError
-
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
-        return EXIT_USAGE
-    try:
-        return dispatch(args)
-    except (AuthenticationError, MissingCredentialsError) as exc:
-        hint = ("set SALESROCKS_USERNAME and SALESROCKS_PASSWORD (or SALESROCKS_TOKEN), "
-                "or pass --sandbox to try the built-in emulator")
-        return _fail(f"{exc}; {hint}", EXIT_AUTH)
-    except KeyError as exc:  # unknown column: the message lists close matches
-        return _fail(exc.args[0] if exc.args else str(exc), EXIT_USAGE)
-    except (UsageError, FileNotFoundError, IsADirectoryError, ValueError, TypeError) as exc:
-        return _fail(str(exc), EXIT_USAGE)
-    except SalesRocksError as exc:
-        return _fail(str(exc), EXIT_FAILED_ROWS)
-    except KeyboardInterrupt:
-        print("sr-frames: interrupted; answers received so far are kept in the cache", file=sys.stderr)
-        return 130
+        return commands.EXIT_USAGE
+    return commands.guarded(args.handler, args)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import inspect
 import json
 import logging
 import random
@@ -40,6 +41,7 @@ from .endpoints import ENDPOINTS, TOKEN, Endpoint
 from .endpoints import endpoint as find_endpoint
 from .errors import (
     AuthenticationError,
+    BudgetExhausted,
     ConfigurationError,
     ConnectError,
     ConnectionDropped,
@@ -49,7 +51,15 @@ from .errors import (
     SalesRocksError,
     error_for_status,
 )
-from .retry import PauseGate, RateLimiter, RetryBudget, backoff_delay, parse_retry_after, should_retry
+from .retry import (
+    PauseGate,
+    RateLimiter,
+    RequestBudget,
+    RetryBudget,
+    backoff_delay,
+    parse_retry_after,
+    should_retry,
+)
 from .runner import LoopThread
 
 __all__ = ["AsyncClient", "Client", "ClientStats", "validate_body"]
@@ -107,6 +117,7 @@ class _Call:
     refreshed: bool = False
     authenticating: bool = False
     token: Secret | None = None
+    budget: RequestBudget | None = None
 
 
 class AsyncClient:
@@ -143,7 +154,7 @@ class AsyncClient:
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         rng: random.Random | None = None,
     ) -> None:
-        s = config.client_settings(username, password, token, base_url=base_url,
+        s = config.settings(username=username, password=password, token=token, base_url=base_url,
                      max_concurrency=max_concurrency, rate_limit=rate_limit,
                      max_retries=max_retries, timeout=timeout,
                      retry_after_ceiling=retry_after_ceiling)
@@ -170,6 +181,7 @@ class AsyncClient:
                                   fetch=self._fetch_token, clock=clock)
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, account={self.account!r})"
@@ -186,7 +198,9 @@ class AsyncClient:
         await self.close()
 
     async def close(self) -> None:
-        """Close the HTTP session this client opened (idempotent)."""
+        """Close the HTTP session this client opened (idempotent). A closed client opens
+        no new session: a request still running afterwards fails instead of leaking one."""
+        self._closed = True
         session, self._session, self._loop = self._session, None, None
         if session is not None:
             await session.close()
@@ -198,13 +212,18 @@ class AsyncClient:
         """
         await self._auth.current()
 
-    async def call(self, endpoint: Endpoint | str, body: Mapping[str, Any]) -> Any:
+    async def call(self, endpoint: Endpoint | str, body: Mapping[str, Any], *,
+                   budget: RequestBudget | None = None) -> Any:
         """Validate ``body``, send it to ``endpoint`` (an ``Endpoint``, method name or
-        path) with auth, limits and retries, and answer the unwrapped JSON answer."""
+        path) with auth, limits and retries, and answer the unwrapped JSON answer.
+
+        With a ``budget``, every attempt (retries included, the login not) takes one
+        request from it; when none is left, ``BudgetExhausted`` is raised unsent.
+        """
         ep = endpoint if isinstance(endpoint, Endpoint) else find_endpoint(endpoint)
         wire = Secret(json.dumps(validate_body(ep, body), allow_nan=False))
         try:
-            answer = await self._send(_Call(ep, wire))
+            answer = await self._send(_Call(ep, wire, budget=budget))
         except SalesRocksError:
             self.stats.failures += 1
             raise
@@ -276,6 +295,8 @@ class AsyncClient:
     async def _post(self, call: _Call, token: Secret | None) -> Any:
         ep = call.endpoint
         await self._wait_turn(ep)
+        if ep.authenticated and call.budget is not None and not call.budget.take():
+            raise BudgetExhausted(f"max_requests={call.budget.limit} reached before {ep.path}")
         session = self._session_now()
         if ep.authenticated:
             self.stats.requests += 1
@@ -307,6 +328,8 @@ class AsyncClient:
                 return
 
     def _session_now(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise RuntimeError("this AsyncClient is closed; make a new one")
         loop = asyncio.get_running_loop()
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=self.max_concurrency + 1)
@@ -374,25 +397,8 @@ class Client:
     ``close()``; a client never closed is closed when collected or at exit.
     """
 
-    def __init__(
-        self,
-        username: str | None = None,
-        password: str | Secret | None = None,
-        token: str | Secret | None = None,
-        base_url: str | None = None,
-        max_concurrency: int | None = None,
-        rate_limit: float | None = None,
-        max_retries: int | None = None,
-        timeout: float | None = None,
-        *,
-        retry_after_ceiling: float | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.aclient = AsyncClient(
-            username, password, token, base_url, max_concurrency, rate_limit, max_retries,
-            timeout, retry_after_ceiling=retry_after_ceiling, clock=clock, sleep=sleep, rng=rng)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.aclient = AsyncClient(*args, **kwargs)
         self._runner = LoopThread()
         self._closer = weakref.finalize(self, _shut, self._runner, self.aclient)
 
@@ -464,6 +470,8 @@ def _shut(runner: LoopThread, aclient: AsyncClient) -> None:
         finally:
             runner.stop()
 
+
+Client.__init__.__signature__ = inspect.signature(AsyncClient.__init__)  # type: ignore[attr-defined]
 
 for _ep in ENDPOINTS:
     if _ep is not TOKEN:

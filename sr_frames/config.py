@@ -40,6 +40,8 @@ RETRY_BUDGET_FLOOR = 10
 """Retries always allowed over a client's lifetime, whatever the failure rate."""
 RETRY_BUDGET_RATIO = 0.2
 """Further retries allowed per first attempt (20 %)."""
+RETRY_BUDGET_WINDOW = 60.0
+"""Seconds of history the retry budget counts."""
 JITTER_SPREAD = 0.25
 """A backoff delay is shortened by up to this fraction, drawn at random."""
 MAX_RATE_LIMITED_WAITS = 20
@@ -172,12 +174,34 @@ def configure(**values: Any) -> Settings:
 
 
 def settings(**overrides: Any) -> Settings:
-    """The effective settings: ``overrides`` over ``configure()`` over the environment."""
+    """The effective settings: ``overrides`` over ``configure()`` over the environment,
+    field by field, except credentials, which are taken together from one layer."""
     for name in ("password", "token"):
         if name in overrides:
             overrides[name] = as_secret(overrides[name])
     given = Settings(**{k: v for k, v in overrides.items() if v is not None})
-    return given.merged_over(_configured).merged_over(_from_environment())
+    layers = (given, _configured, _from_environment())
+    merged = given.merged_over(_configured).merged_over(layers[2])
+    return replace(merged, **_credentials(layers))
+
+
+_CREDENTIALS = ("username", "password", "token")
+
+
+def _credentials(layers: tuple[Settings, ...]) -> dict[str, Any]:
+    """Token or username and password, never a mix: the highest layer that sets any
+    credential decides which kind is used. A token there (without a password beside it)
+    is used alone; a username or password there is completed field by field from lower
+    layers, whose tokens are ignored. So a token in the environment never rides along with a username and
+    password configured in code (nor reaches a sandbox the code pointed at)."""
+    for layer in layers:
+        if layer.token and not layer.password:
+            return {"token": layer.token, "username": None, "password": None}
+        if layer.username or layer.password:
+            return {"token": None,
+                    "username": next((x.username for x in layers if x.username), None),
+                    "password": next((x.password for x in layers if x.password), None)}
+    return dict.fromkeys(_CREDENTIALS)
 
 
 def reset_configuration() -> None:
@@ -200,17 +224,6 @@ def cache_scope(base_url: str) -> str:
     if parts.hostname in ("127.0.0.1", "localhost", "::1"):
         return f"{parts.scheme}://127.0.0.1"
     return base_url.rstrip("/")
-
-
-def client_settings(username: str | None, password: str | Secret | None,
-                    token: str | Secret | None, **others: Any) -> Settings:
-    """Settings for a client; credentials given as arguments are taken as a whole."""
-    resolved = settings(username=username, password=password, token=token, **others)
-    if token is not None and username is None and password is None:
-        return Settings(**{**vars(resolved), "username": None, "password": None})
-    if token is None and (username is not None or password is not None):
-        return Settings(**{**vars(resolved), "token": None})
-    return resolved
 
 
 def checked_number(value: Any, default: Any, name: str, *, integer: bool = False,

@@ -25,12 +25,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from .cache import ResponseCache
-from .client import AsyncClient, Client
-from .config import cache_scope
-from .errors import AuthenticationError, InvalidResponseError, NotFoundError, SalesRocksError
+from .client import AsyncClient, Client, ClientStats
+from .config import DEFAULT_BATCH_SIZE, cache_scope, settings
+from .endpoints import Endpoint
+from .errors import (
+    AuthenticationError,
+    BudgetExhausted,
+    InvalidResponseError,
+    MissingCredentialsError,
+    NotFoundError,
+    SalesRocksError,
+)
 from .plan import Plan, Slot, check_locally
 from .progress import Bar, Tally
 from .report import RunReport, announce, remember, tally
+from .retry import RequestBudget
 
 __all__ = ["RunOptions", "count_requests", "preview", "run", "run_async"]
 
@@ -63,15 +72,25 @@ class _Run:
         self.started = time.perf_counter()
         self.tally = Tally()
         self.to_send: list[Slot] = []
+        self.before: tuple[int, int, int] = (0, 0, 0)
         self.bar: Bar | None = None
         self.result: RunReport | None = None
+        self.budget = None if options.max_requests is None else RequestBudget(options.max_requests)
         self.cache = _open_cache(plan, options)
-        endpoint = plan.endpoint
         self.keys: dict[int, str] = {}
-        if endpoint.cacheable:
-            for slot in plan.pending():
-                self.keys[id(slot)] = ResponseCache.key(
-                    endpoint, slot.body or {}, base_url=cache_scope(base_url), account=account)
+        if self.cache is not None:
+            self._make_keys(cache_scope(base_url), account)
+
+    def _make_keys(self, scope: str, account: str | None) -> None:
+        endpoint = self.plan.endpoint
+        if endpoint.account_scoped and account is None:
+            raise MissingCredentialsError(
+                f"{endpoint.method} answers depend on the account, and none is configured: set "
+                "SALESROCKS_USERNAME and SALESROCKS_PASSWORD (or SALESROCKS_TOKEN), or call "
+                "sr_frames.configure(username=..., password=...)")
+        for slot in self.plan.pending():
+            self.keys[id(slot)] = ResponseCache.key(endpoint, slot.body or {}, base_url=scope,
+                                                    account=account)
 
     def read_cache(self) -> None:
         if self.cache is None or self.options.refresh:
@@ -99,9 +118,8 @@ class _Run:
         limit = self.options.max_requests
         if limit is None:
             return pending
-        size = self.plan.endpoint.batch_size if self.plan.endpoint.batch_field else 1
-        allowed = max(0, limit) * (size or 1)
-        _leave(pending[allowed:], f"not sent: max_requests={limit} reached; run again to continue")
+        allowed = limit * batch_size(self.plan.endpoint)
+        _leave(pending[allowed:], budget_message(limit))
         return pending[:allowed]
 
     def write(self, slot: Slot) -> None:
@@ -112,6 +130,12 @@ class _Run:
         elif slot.state == "not_found":
             self.cache.set(self.plan.endpoint, self.keys[id(slot)], {"not_found": slot.error or ""},
                            not_found=True)
+
+    def this_run(self, stats: Any) -> ClientStats:
+        """The client's counters since this run started (the client may be long-lived)."""
+        return ClientStats(requests=stats.requests - self.before[0],
+                           retries=stats.retries - self.before[1],
+                           rate_limited=stats.rate_limited - self.before[2])
 
     def report(self, before: tuple[int, int, int], stats: Any, interrupted: bool) -> RunReport:
         plan = self.plan
@@ -139,6 +163,18 @@ def _open_cache(plan: Plan, options: RunOptions) -> ResponseCache | None:
     return ResponseCache(options.cache_dir)
 
 
+def budget_message(limit: int) -> str:
+    return f"not sent: max_requests={limit} reached; run again to continue"
+
+
+def batch_size(endpoint: Endpoint) -> int:
+    """Inputs per request: 1, or for batch endpoints the ``batch_size`` setting, else the
+    table's size."""
+    if not endpoint.batch_field:
+        return 1
+    return settings().batch_size or endpoint.batch_size or DEFAULT_BATCH_SIZE
+
+
 def _leave(slots: Sequence[Slot], why: str) -> None:
     for slot in slots:
         slot.settle("unanswered", error=why, reason="unanswered")
@@ -146,10 +182,7 @@ def _leave(slots: Sequence[Slot], why: str) -> None:
 
 def _units(plan: Plan, slots: list[Slot]) -> list[list[Slot]]:
     """Requests to make: one slot each, or batches for batch endpoints."""
-    endpoint = plan.endpoint
-    if not endpoint.batch_field:
-        return [[s] for s in slots]
-    size = endpoint.batch_size or 100
+    size = batch_size(plan.endpoint)
     return [slots[i:i + size] for i in range(0, len(slots), size)]
 
 
@@ -182,14 +215,14 @@ async def _call_once(client: AsyncClient, run: _Run, unit: list[Slot]) -> Any:
     body = _batch_body(run.plan, unit)
     key = run.keys.get(id(unit[0])) if len(unit) == 1 else None
     if key is None:
-        return await client.call(run.plan.endpoint, body)
+        return await client.call(run.plan.endpoint, body, budget=run.budget)
     table = _inflight.setdefault(client, {})
     if key in table:
         return await asyncio.shield(table[key])
     future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
     table[key] = future
     try:
-        answer = await client.call(run.plan.endpoint, body)
+        answer = await client.call(run.plan.endpoint, body, budget=run.budget)
     except Exception as exc:
         future.set_exception(exc)
         future.exception()  # retrieved here, so an unshared failure is not reported twice
@@ -205,15 +238,21 @@ async def _call_once(client: AsyncClient, run: _Run, unit: list[Slot]) -> Any:
 
 
 async def _send_unit(client: AsyncClient, run: _Run, unit: list[Slot]) -> None:
+    """Send one request and settle its slots; a refused login ends the run (re-raised
+    once its slots are marked), since every later request would be refused too."""
     try:
         answers = _check_shape(run.plan, await _call_once(client, run, unit), unit)
     except NotFoundError as exc:
         for slot in unit:
             slot.settle("not_found", error=f"not found: {exc.message}", reason="not_found")
+    except BudgetExhausted:
+        _leave(unit, budget_message(run.options.max_requests or 0))
     except SalesRocksError as exc:
         for slot in unit:
             slot.settle("failed", error=f"{exc.reason}: {exc}", reason=exc.reason)
         run.tally.failed += len(unit)
+        if isinstance(exc, AuthenticationError):
+            raise
     else:
         for slot, answer in zip(unit, answers, strict=True):
             slot.settle("answered", answer=answer)
@@ -281,7 +320,7 @@ def _running(plan: Plan, verb: str, options: RunOptions, aclient: AsyncClient) -
     """What every run does around the sending: cache, local checks, budget and bar
     before; the report after, also when interrupted (then it says what was kept)."""
     state = _Run(plan, verb, options, aclient.base_url, aclient.account)
-    before = _stats_snapshot(aclient)
+    before = state.before = _stats_snapshot(aclient)
     interrupted = False
     try:
         state.read_cache()
@@ -329,12 +368,12 @@ def _wait(future: concurrent.futures.Future[None], state: _Run, aclient: AsyncCl
                 future.result(timeout=_POLL_S)
                 return
             except concurrent.futures.TimeoutError:
-                state.bar.show(state.tally, aclient.stats)
+                state.bar.show(state.tally, state.this_run(aclient.stats))
     except KeyboardInterrupt:
         future.cancel()  # cancels the task on the loop; closing the client waits for it
         raise
     finally:
-        state.bar.show(state.tally, aclient.stats)
+        state.bar.show(state.tally, state.this_run(aclient.stats))
 
 
 async def run_async(plan: Plan, verb: str, options: RunOptions,
@@ -346,10 +385,14 @@ async def run_async(plan: Plan, verb: str, options: RunOptions,
         with _running(plan, verb, options, aclient) as state:
             if state.to_send:
                 sending = asyncio.create_task(_send(aclient, state, state.to_send))
-                while not sending.done():
-                    await asyncio.wait({sending}, timeout=_POLL_S)
-                    state.bar.show(state.tally, aclient.stats)
-                await sending
+                try:
+                    while not sending.done():
+                        await asyncio.wait({sending}, timeout=_POLL_S)
+                        state.bar.show(state.tally, state.this_run(aclient.stats))
+                    await sending
+                finally:  # cancelled from outside: stop sending before anything closes
+                    sending.cancel()
+                    await asyncio.gather(sending, return_exceptions=True)
     finally:
         if owned:
             await aclient.close()

@@ -6,6 +6,7 @@
     ├── ConfigurationError            bad settings; nothing was sent
     │   └── MissingCredentialsError   no username/password or token anywhere
     ├── RequestValidationError        a request body that breaks the endpoint table
+    ├── BudgetExhausted               max_requests reached: the request was not sent
     ├── TransportError                the request got no HTTP answer
     │   ├── ConnectError              never reached the service (safe to resend)
     │   ├── RequestTimeout            sent, no answer in time (may have been applied)
@@ -29,6 +30,7 @@ __all__ = [
     "APIStatusError",
     "AuthenticationError",
     "BadRequestError",
+    "BudgetExhausted",
     "ConfigurationError",
     "ConnectError",
     "ConnectionDropped",
@@ -63,6 +65,12 @@ class MissingCredentialsError(ConfigurationError):
 
 class RequestValidationError(SalesRocksError, ValueError):
     reason = "invalid_request"
+
+
+class BudgetExhausted(SalesRocksError):
+    """The run's ``max_requests`` is used up; this request was not sent."""
+
+    reason = "budget"
 
 
 class TransportError(SalesRocksError):

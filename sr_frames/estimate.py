@@ -56,13 +56,12 @@ class Estimate:
 
 def estimate_plan(plan: Plan, verb: str, options: engine.RunOptions, client: Any = None) -> Estimate:
     """The estimate for ``plan`` under ``options``; ``client`` only supplies base URL and account."""
-    settings = config.settings()
-    aclient = getattr(client, "aclient", client)
-    base_url = aclient.base_url if aclient is not None else settings.resolved_base_url
-    account = aclient.account if aclient is not None else settings.username
-    to_send = engine.preview(plan, options, base_url, account)
+    from .client import AsyncClient
+
+    aclient = getattr(client, "aclient", client) or AsyncClient()  # no session is opened
+    to_send = engine.preview(plan, options, aclient.base_url, aclient.account)
     requests = engine.count_requests(plan, to_send)
-    price = (settings.prices or {}).get(plan.endpoint.method)
+    price = (config.settings().prices or {}).get(plan.endpoint.method)
     return Estimate(
         verb=verb, endpoint=plan.endpoint.path, rows=plan.rows, distinct=plan.distinct,
         cached=plan.count("cached"), skipped=plan.rows_in("skipped", "local"),

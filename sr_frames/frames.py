@@ -19,7 +19,6 @@ from .plan import Plan
 
 __all__ = ["attach", "input_columns", "result_columns"]
 
-_INTEGER_FIELDS = frozenset({"confidence", "confidence_score"})  # API-NOTES item 7
 
 
 def column_error(frame: pd.DataFrame, name: str, argument: str) -> KeyError:
@@ -49,18 +48,21 @@ def input_columns(frame: pd.DataFrame, wanted: Mapping[str, tuple[str, str]]) ->
 
 
 def _integer(value: Any) -> Any:
+    """Confidence values come as strings or numbers (reading 7 of the reference)."""
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
 
 
-def _value(answer: Any, field: str) -> Any:
+def _value(endpoint: Endpoint, answer: Any, field: str) -> Any:
     if field == WHOLE_ANSWER:
         return answer
     if not isinstance(answer, dict):
         return None
     value = answer.get(field)
-    return _integer(value) if field in _INTEGER_FIELDS else value
+    return _integer(value) if field in endpoint.integer_answers else value
 
 
 def result_columns(plan: Plan, prefix: str = "") -> dict[str, Any]:
@@ -70,7 +72,7 @@ def result_columns(plan: Plan, prefix: str = "") -> dict[str, Any]:
     errors: list[Any] = []
     for slot in plan.slots:
         for field, column in endpoint.columns.items():
-            per_slot[prefix + column].append(_value(slot.answer, field))
+            per_slot[prefix + column].append(_value(endpoint, slot.answer, field))
         errors.append(slot.error)
     if endpoint.error_column:
         per_slot[prefix + endpoint.error_column] = errors
@@ -103,7 +105,11 @@ def attach(frame: pd.DataFrame, columns: Mapping[str, Any], *, overwrite: bool) 
         )
     base = frame.drop(columns=clashes) if clashes else frame
     added = pd.DataFrame(dict(columns), index=frame.index)
-    return pd.concat([base, added], axis=1) if len(base.columns) else added
+    result = pd.concat([base, added], axis=1) if len(base.columns) else added
+    if clashes:  # replaced columns stay where they were
+        fresh = [c for c in columns if c not in clashes]
+        result = result[[*frame.columns, *fresh]]
+    return result
 
 
 def original_columns(frame: pd.DataFrame, results: Sequence[str]) -> list[str]:

@@ -123,7 +123,7 @@ def _local_outcome(endpoint: Endpoint, name: str, kind: str, value: str) -> Slot
         problem = checks.email_syntax_error(value)
         if problem is None:
             return None
-        if endpoint.method == "verify_email":
+        if endpoint.answers_invalid_locally:
             return Slot("local", answer=checks.invalid_email_answer(value, problem))
         return Slot("skipped", error=f"invalid email: {problem}", reason="invalid")
     if kind == "domain":

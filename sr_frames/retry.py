@@ -23,8 +23,8 @@ import email.utils
 import math
 import random
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from .config import (
     DEFAULT_BACKOFF_INITIAL,
@@ -32,6 +32,7 @@ from .config import (
     JITTER_SPREAD,
     RETRY_BUDGET_FLOOR,
     RETRY_BUDGET_RATIO,
+    RETRY_BUDGET_WINDOW,
 )
 from .errors import (
     ConnectError,
@@ -47,6 +48,7 @@ __all__ = [
     "RETRY_BUDGET_RATIO",
     "PauseGate",
     "RateLimiter",
+    "RequestBudget",
     "RetryBudget",
     "backoff_delay",
     "jitter",
@@ -125,31 +127,53 @@ def backoff_delay(
     return jitter(base, rng)
 
 
-@dataclass
 class RetryBudget:
-    """Retries allowed over a client's lifetime: ``floor + ratio * first attempts``.
+    """Retries allowed over the last ``window`` seconds: ``floor + ratio * first attempts``.
 
     Call :meth:`record_first_attempt` once per request (not per attempt) and
     :meth:`try_spend` before each retry; it answers ``False`` once the budget is spent.
+    The window keeps a long-lived client's past successes from paying for a retry
+    storm when the service later fails.
     """
 
-    floor: int = RETRY_BUDGET_FLOOR
-    ratio: float = RETRY_BUDGET_RATIO
-    first_attempts: int = 0
-    retries: int = 0
+    def __init__(self, floor: int = RETRY_BUDGET_FLOOR, ratio: float = RETRY_BUDGET_RATIO, *,
+                 window: float = RETRY_BUDGET_WINDOW, clock: Clock = time.monotonic) -> None:
+        self.floor, self.ratio, self.window, self._clock = floor, ratio, window, clock
+        self._firsts: deque[float] = deque()
+        self._retries: deque[float] = deque()
+
+    def _recent(self, times: deque[float]) -> int:
+        horizon = self._clock() - self.window
+        while times and times[0] < horizon:
+            times.popleft()
+        return len(times)
 
     def record_first_attempt(self) -> None:
-        self.first_attempts += 1
+        self._firsts.append(self._clock())
 
     @property
     def allowed(self) -> float:
-        return self.floor + self.ratio * self.first_attempts
+        return self.floor + self.ratio * self._recent(self._firsts)
 
     def try_spend(self) -> bool:
         """Take one retry from the budget if there is one left."""
-        if self.retries + 1 > self.allowed:
+        if self._recent(self._retries) + 1 > self.allowed:
             return False
-        self.retries += 1
+        self._retries.append(self._clock())
+        return True
+
+
+class RequestBudget:
+    """At most ``limit`` HTTP requests (retries included) for one run: ``max_requests``."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.used = limit, 0
+
+    def take(self) -> bool:
+        """Count one request about to be sent; ``False`` when none is left."""
+        if self.used >= self.limit:
+            return False
+        self.used += 1
         return True
 
 

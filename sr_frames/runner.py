@@ -15,7 +15,7 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-__all__ = ["LoopThread", "run_sync"]
+__all__ = ["LoopThread"]
 
 T = TypeVar("T")
 
@@ -113,20 +113,3 @@ def _shutdown(loop: asyncio.AbstractEventLoop) -> None:
     finally:
         asyncio.set_event_loop(None)
         loop.close()
-
-
-def run_sync(coro: Coroutine[Any, Any, T]) -> T:
-    """Run ``coro`` to completion from synchronous code and answer its result.
-
-    With no event loop running in this thread it is ``asyncio.run(coro)``; inside a
-    running loop (Jupyter) it runs on a fresh :class:`LoopThread`, stopped afterwards.
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    runner = LoopThread("sr-frames-run-sync").start()
-    try:
-        return runner.run(coro)
-    finally:
-        runner.stop()

@@ -67,8 +67,9 @@ def test_verify_emails_on_the_sample_workbook_keeps_everything_else(tmp_path):
     assert header[:12] == [c.value for c in source["Leads"][1]]
     assert "email_status" in header and "email_error" in header
     full_name = header.index("full_name") + 1
-    assert leads.cell(2, full_name).data_type == "f"
-    assert str(leads.cell(2, full_name).value).startswith("=")
+    for row in range(2, leads.max_row + 1):
+        cell = leads.cell(row, full_name)
+        assert cell.data_type == "f" and cell.value == f'=B{row}&" "&C{row}', cell.coordinate
 
 
 def test_service_text_that_looks_like_a_formula_lands_as_text(sandbox, tmp_path, capsys):
@@ -137,7 +138,9 @@ def test_missing_credentials_exit_3_and_say_what_to_set(sandbox, monkeypatch, ca
 def test_a_wrong_password_exits_3_before_any_row(sandbox, capsys, tmp_path):
     sandbox.configure(password="not the one in the environment")
     assert main(["verify-emails", str(LEADS_CSV), "-o", str(tmp_path / "out.csv")]) == 3
-    assert "sr-frames: error:" in error_line(capsys)
+    line = error_line(capsys)
+    assert line.startswith("sr-frames: error: HTTP 401")
+    assert "SALESROCKS_PASSWORD" in line and "--sandbox" in line
     assert sandbox.count("verify_email") == 0
 
 
@@ -149,6 +152,43 @@ def test_failed_rows_exit_1_and_the_report_says_which(sandbox, capsys, tmp_path)
     assert "failed (server_error:" in err
     assert "email_error" in err
     assert output.exists(), "what was answered is still written"
+
+
+def test_overwrite_writes_the_fresh_results(sandbox, tmp_path):
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    assert main(["verify-emails", str(LEADS_CSV), "-o", str(first), "-q"]) == 0
+    sandbox.add_fault("status", path="verify_email", status=500)
+    assert main(["verify-emails", str(first), "--refresh", "--overwrite", "-o", str(second), "-q"]) == 1
+    before, again = sr_frames.read_table(first), sr_frames.read_table(second)
+    assert list(again.columns) == list(before.columns), "replaced in place, nothing appended"
+    asked = before["email_format"] == "Correct"  # answered by the service the first time
+    assert again.loc[asked, "email_error"].str.startswith("server_error").all()
+    assert again.loc[asked, "email_status"].isna().all(), "no stale status left behind"
+
+
+def test_an_unwritable_output_is_one_line(sandbox, capsys, tmp_path):
+    assert main(["verify-emails", str(LEADS_CSV), "-q", "-o", str(tmp_path / "no" / "out.csv")]) == 2
+    assert "does not exist" in error_line(capsys)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["verify-emails", str(LEADS_CSV), "-q", "-o", str(blocker / "out.csv")]) == 2
+    assert error_line(capsys).startswith("sr-frames: error:")
+
+
+def test_a_busy_port_is_one_line(capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        assert main(["sandbox", "--port", str(taken.getsockname()[1])]) == 2
+    assert "pick another port with --port" in error_line(capsys)
+
+
+def test_push_dry_run_sends_nothing(sandbox, capsys):
+    with sr_frames.Client() as client:
+        list_id = client.create_list(list_name="Dry run")
+    assert main(["push", str(LEADS_CSV), "--list-id", list_id, "--dry-run"]) == 0
+    assert sandbox.count("add_to_list") == 0
+    assert "320" in capsys.readouterr().out
 
 
 def test_dry_run_and_offline_send_nothing(sandbox, capsys, tmp_path):

@@ -36,7 +36,7 @@ from sr_frames.errors import (
     ServerError,
 )
 from sr_frames.retry import backoff_delay
-from sr_frames.runner import LoopThread, run_sync
+from sr_frames.runner import LoopThread
 from sr_frames.sandbox import answers
 
 USERNAME = "analyst@example.com"  # what tests/conftest.py puts in the environment
@@ -508,18 +508,6 @@ def test_submit_runs_a_whole_batch_on_the_clients_loop(sandbox):
         assert len(sr.submit(batch).result(timeout=10)) == 10
         sr.verify_email("again@example.com")  # the same session, still open
         assert sr.stats.logins == 1
-
-
-def test_run_sync_works_with_and_without_a_running_loop():
-    async def answer():
-        await asyncio.sleep(0)
-        return 42
-
-    async def inside_a_loop():
-        return run_sync(answer())
-
-    assert run_sync(answer()) == 42
-    assert run(inside_a_loop()) == 42
 
 
 def test_a_loop_thread_cancels_what_still_runs_when_stopped():

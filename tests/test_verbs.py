@@ -29,6 +29,14 @@ def messy_lead_list(rows=1_000, distinct=300, seed=7):
     return pd.DataFrame({"email": values, "owner": [f"rep{i % 5}" for i in range(rows)]}, index=index)
 
 
+def service_answer(function, *arguments):
+    """What the sandbox answers, or ``{}`` for its definitive "not found"."""
+    try:
+        return function(*arguments)
+    except answers.NotFound:
+        return {}
+
+
 def expected_status(value):
     text = checks.normalise("email", str(value)) if value is not None else ""
     if value is None or (isinstance(value, float) and math.isnan(value)) or not text:
@@ -81,10 +89,12 @@ def test_a_second_run_is_free_refresh_pays_again_and_cache_false_keeps_nothing(s
     leads.salesrocks.verify_emails(refresh=True, progress=False)
     assert sandbox.count("verify_email") == 80
 
+    leads.salesrocks.verify_emails(cache=False, progress=False)
+    assert sandbox.count("verify_email") == 120, "cache=False does not read the 40 cached answers"
     others = pd.DataFrame({"email": [f"other{i}@example.com" for i in range(10)]})
     others.salesrocks.verify_emails(cache=False, progress=False)
     others.salesrocks.verify_emails(cache=False, progress=False)
-    assert sandbox.count("verify_email") == 100, "cache=False neither reads nor writes"
+    assert sandbox.count("verify_email") == 140, "nor does it write"
     assert sr_frames.cache_info().by_endpoint.get("verify_email") == 40
 
 
@@ -92,6 +102,9 @@ def test_phones_go_in_batches(sandbox):
     phones = pd.DataFrame({"phone": [f"+44 20 7946 {i:04d}" for i in range(1_000)]})
     checked = phones.salesrocks.verify_phones(progress=False)
     assert sandbox.count("verify_phones") == math.ceil(1_000 / 100)
+    sr_frames.configure(batch_size=64)
+    phones.salesrocks.verify_phones(progress=False, refresh=True)
+    assert sandbox.count("verify_phones") == 10 + math.ceil(1_000 / 64), "the batch size is a setting"
     assert (checked["phone_status"] == "VALID").all()
     assert checked.loc[7, "phone_international"] == "+44 20 7946 0007"
     assert checked.loc[7, "phone_timezone"] == ["Europe/London"]
@@ -143,7 +156,11 @@ def test_find_email_by_domain_or_by_company(sandbox):
 
     by_company = people.salesrocks.find_email(company="company", progress=False)
     assert sandbox.count("find_email_by_company") == 3
-    assert "found_email" in by_company
+    for row in range(4):
+        expected = service_answer(answers.find_email_by_company, people.first_name[row],
+                                  people.last_name[row], people.company[row])
+        found = by_company.loc[row, "found_email"]
+        assert (None if pd.isna(found) else found) == expected.get("email")
 
 
 def test_domain_level_look_ups_are_asked_once_per_domain(sandbox):
@@ -152,9 +169,21 @@ def test_domain_level_look_ups_are_asked_once_per_domain(sandbox):
     contacts = leads.salesrocks.linkedin_contacts(progress=False)
     assert sandbox.count("email_patterns") == 2
     assert sandbox.count("linkedin_contacts") == 2
-    cell = patterns.loc[0, "email_patterns"]
-    assert cell is None or isinstance(cell, list)
-    assert isinstance(contacts.loc[0, "linkedin_contact_handles"], list | type(None))
+    for row, domain in enumerate(leads["domain"][:3]):
+        expected = service_answer(answers.email_patterns, domain.lower())
+        assert patterns.loc[row, "email_patterns"] == expected.get("email_patterns"), domain
+        expected = service_answer(answers.linkedin_contacts, domain.lower())
+        assert contacts.loc[row, "linkedin_contact_handles"] == expected.get("contact_linkedin_handles")
+
+
+def test_generated_addresses_need_a_real_domain(sandbox):
+    people = pd.DataFrame({"first_name": ["Ada", "Ada"], "last_name": ["Lovelace"] * 2,
+                           "domain": ["not a domain", "engines.io"]})
+    local = people.salesrocks.generate_emails(progress=False)
+    asked = people.salesrocks.generate_emails(use_service=True, progress=False)
+    assert local.loc[0, "generated_emails"] is None
+    assert "a dot and a top level domain" in local.loc[0, "generated_emails_error"]
+    pd.testing.assert_frame_equal(local, asked)
 
 
 def test_generate_emails_needs_no_request(sandbox):
@@ -192,6 +221,54 @@ def test_list_memberships_are_per_account_and_list_valued(sandbox):
     assert memberships.loc[1, "list_memberships"] == []
 
 
+def test_linkedin_handles_ignore_case(sandbox):
+    handles = ["Jane-Doe-12345", "jane-doe-12345", "linkedin.com/in/JANE-DOE-12345"]
+    people = pd.DataFrame({"linkedin": handles})
+    people.salesrocks.contact_email(progress=False)
+    assert sandbox.count("contact_email") == 1
+
+
+def test_internationalised_domains_are_asked_not_rejected(sandbox):
+    leads = pd.DataFrame({"email": ["info@müller.de"]})
+    checked = leads.salesrocks.verify_emails(progress=False)
+    assert sandbox.count("verify_email") == 1
+    assert checked.loc[0, "email_format"] == "Correct"
+
+
+def test_replaced_columns_keep_their_place(sandbox):
+    leads = pd.DataFrame({"email_status": ["old"], "email": ["a@example.com"], "z": [1]})
+    replaced = leads.salesrocks.verify_emails(overwrite=True, progress=False)
+    assert list(replaced.columns[:3]) == ["email_status", "email", "z"]
+    assert replaced.loc[0, "email_status"] != "old"
+
+
+def test_list_memberships_need_an_account(sandbox, monkeypatch):
+    monkeypatch.delenv("SALESROCKS_USERNAME")
+    monkeypatch.delenv("SALESROCKS_PASSWORD")
+    leads = pd.DataFrame({"email": ["ada@engines.io"]})
+    with pytest.raises(sr_frames.MissingCredentialsError, match="SALESROCKS_USERNAME"):
+        leads.salesrocks.list_memberships(progress=False)
+    with pytest.raises(sr_frames.MissingCredentialsError):
+        leads.salesrocks.list_memberships(cache=False, progress=False)
+
+
+def test_a_token_refused_mid_run_stops_the_run(sandbox, monkeypatch):
+    monkeypatch.delenv("SALESROCKS_USERNAME")
+    monkeypatch.delenv("SALESROCKS_PASSWORD")
+    monkeypatch.setenv("SALESROCKS_TOKEN", "not.a.token")
+    leads = pd.DataFrame({"email": [f"user{i}@example.com" for i in range(50)]})
+    with pytest.raises(sr_frames.AuthenticationError):
+        leads.salesrocks.verify_emails(progress=False)
+    assert sandbox.count("verify_email") <= 32, "no more requests once the token is refused"
+
+
+def test_an_environment_token_never_rides_along_with_configured_credentials(sandbox, monkeypatch):
+    monkeypatch.setenv("SALESROCKS_TOKEN", "a.stale.token")
+    sr_frames.configure(username="analyst", password="secret")
+    pd.DataFrame({"email": ["a@example.com"]}).salesrocks.verify_emails(progress=False)
+    assert "401" not in sandbox.stats()["by_status"], "the stale token was never sent"
+
+
 def test_a_missing_column_names_close_matches():
     leads = pd.DataFrame({"e_mail": ["a@example.com"], "name": ["A"]})
     with pytest.raises(KeyError, match=r"column 'email' \(argument column=\) is not in the frame.*'e_mail'"):
@@ -215,6 +292,43 @@ def test_series_verbs_return_a_frame(sandbox):
     checked = emails.salesrocks.verify_emails(progress=False)
     assert list(checked.index) == [10, 20]
     assert list(checked.columns[:2]) == ["contact", "email_status"]
+
+
+def test_cancelling_an_async_verb_stops_sending(sandbox):
+    sandbox.configure(latency_ms=50)
+    leads = pd.DataFrame({"email": [f"user{i}@example.com" for i in range(400)]})
+
+    async def cancelled_cell():
+        task = asyncio.create_task(leads.salesrocks.verify_emails_async(progress=False))
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        at_cancel = sandbox.count("verify_email")
+        await asyncio.sleep(0.5)
+        return at_cancel
+
+    at_cancel = asyncio.run(cancelled_cell())
+    assert 0 < at_cancel < 400
+    assert sandbox.count("verify_email") <= at_cancel + 32, "only requests already in flight"
+    assert sr_frames.last_report().interrupted
+
+
+def test_max_requests_counts_retries_too(sandbox):
+    sandbox.add_fault("status", path="verify_email", status=503, times=5)
+    leads = pd.DataFrame({"email": [f"user{i}@example.com" for i in range(30)]})
+    checked = leads.salesrocks.verify_emails(max_requests=10, progress=False)
+    assert sandbox.count("verify_email") == 10
+    assert checked["email_error"].str.startswith("not sent: max_requests=10").sum() >= 20
+
+
+def test_the_progress_bar_counts_cache_hits_and_requests(sandbox, capsys):
+    leads = pd.DataFrame({"email": [f"user{i}@example.com" for i in range(30)]})
+    leads.head(10).salesrocks.verify_emails(progress=False)
+    leads.salesrocks.verify_emails()
+    err = capsys.readouterr().err
+    assert "verify_emails:" in err and "30/30" in err
+    assert "sent=20" in err, "the bar shows this run's requests"
 
 
 def test_verbs_work_inside_a_running_event_loop(sandbox):

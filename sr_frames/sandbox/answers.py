@@ -21,7 +21,7 @@ The rules, in brief:
   "Accept All", score 50-79) and the type (Personal for free mail). Each address
   then lands, by hash, in Invalid (25 %, score 0-49), Valid with a full inbox
   (15 %, 80-89) or Valid (60 %, 90-99).
-* phone verifier: ``checks.verify_phone`` per number, in input order.
+* phone verifier: ``verify_phone`` per number, in input order.
 * searches: 404 for one input in five (:func:`is_missing`); addresses follow the
   domain's own :func:`domain_patterns`, so the endpoints agree with one another.
 * generate email: ``checks.permute_emails``.
@@ -33,6 +33,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
+
+import phonenumbers
+from phonenumbers import PhoneNumberFormat, geocoder, timezone
 
 from sr_frames import checks
 from sr_frames.sandbox import vocabulary as vocab
@@ -65,6 +68,8 @@ from sr_frames.sandbox.searches import (
 __all__ = [
     "NOT_FOUND_SHARE",
     "NO_EMAIL_FOUND",
+    "PHONE_INVALID_MESSAGE",
+    "PHONE_SUCCESS_MESSAGE",
     "BadInput",
     "NotFound",
     "Refusal",
@@ -81,10 +86,12 @@ __all__ = [
     "find_email_by_company",
     "generate_emails",
     "handle_domain",
+    "is_disposable",
     "is_missing",
     "linkedin_contacts",
     "render_pattern",
     "verify_email",
+    "verify_phone",
     "verify_phones",
 ]
 
@@ -146,7 +153,7 @@ def verify_email(email: str) -> dict[str, Any]:
         "email": email,
         "top_level_domain": "Yes",
         "type": "Personal" if domain in vocab.FREE_MAIL else "Professional",
-        "disposable": "Yes" if checks.is_disposable(domain) else "No",
+        "disposable": "Yes" if is_disposable(domain) else "No",
         "mx_records": vocab.mx_records(provider, domain),
         "provider": provider or "Unknown",
         "status": status,
@@ -159,8 +166,8 @@ def verify_email(email: str) -> dict[str, Any]:
 
 
 def verify_phones(phones: Sequence[str]) -> list[dict[str, Any]]:
-    """The Phone Verifier's answer: ``checks.verify_phone`` per number, in input order."""
-    return [checks.verify_phone(p) for p in phones]
+    """The Phone Verifier's answer: ``verify_phone`` per number, in input order."""
+    return [verify_phone(p) for p in phones]
 
 
 def generate_emails(first_name: str, last_name: str, domain: str) -> dict[str, Any]:
@@ -195,4 +202,54 @@ def campaign_statistics(campaign_id: int) -> dict[str, Any]:
         "bounced": (sent - opened) * (h % 3) // 10,
         "opted_out": sent // 50,
         "campaign_created_at": created.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+
+
+PHONE_INVALID_MESSAGE = "The phone number entered is not valid."
+PHONE_SUCCESS_MESSAGE = "Success"
+
+def is_disposable(domain: str) -> bool:
+    """Whether ``domain`` belongs to a disposable-mail service (maintained blocklist)."""
+    from disposable_email_domains import blocklist
+
+    return domain.lower() in blocklist
+
+
+_NUMBER_TYPES = {
+    phonenumbers.PhoneNumberType.FIXED_LINE: "Fixed Line",
+    phonenumbers.PhoneNumberType.MOBILE: "Mobile",
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "Fixed Line or Mobile",
+    phonenumbers.PhoneNumberType.TOLL_FREE: "Toll Free",
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: "Premium Rate",
+    phonenumbers.PhoneNumberType.SHARED_COST: "Shared Cost",
+    phonenumbers.PhoneNumberType.VOIP: "VOIP",
+    phonenumbers.PhoneNumberType.PERSONAL_NUMBER: "Personal Number",
+    phonenumbers.PhoneNumberType.PAGER: "Pager",
+    phonenumbers.PhoneNumberType.UAN: "UAN",
+    phonenumbers.PhoneNumberType.VOICEMAIL: "Voicemail",
+}
+
+
+def verify_phone(raw: str) -> dict[str, Any]:
+    """The phone verifier's answer for one number (exactly what the ``phonenumbers`` parser says)."""
+    try:
+        number = checks.parse_phone(raw)
+    except phonenumbers.NumberParseException as exc:
+        return {"input": raw, "status": "INVALID FORMAT", "message": exc._msg}
+    if not phonenumbers.is_valid_number(number):
+        return {"input": raw, "status": "INVALID", "message": PHONE_INVALID_MESSAGE}
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    return {
+        "input": raw,
+        "status": "VALID",
+        "message": PHONE_SUCCESS_MESSAGE,
+        "default": e164.lstrip("+"),
+        "country_code": f"+{number.country_code}",
+        "country_isoCode": phonenumbers.region_code_for_number(number),
+        "local": phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL),
+        "international": phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL),
+        "number_type": _NUMBER_TYPES.get(phonenumbers.number_type(number), "Unknown"),
+        "country": geocoder.country_name_for_number(number, "en"),
+        "location": geocoder.description_for_number(number, "en"),
+        "timezone": list(timezone.time_zones_for_number(number)),
     }
