@@ -71,7 +71,8 @@ class Country:
 
 
 # Ofcom (020 7946 0xxx), NANPA (555-01xx), ARCEP (01 99 00 xx xx) and ACMA (02 5550 xxxx)
-# reserve these ranges for fiction; the German and Macedonian ones follow the brief's shapes.
+# reserve these ranges for fiction; the German and Macedonian ones are shaped like real
+# Berlin and Skopje numbers.
 COUNTRIES = {
     "UK": Country(".co.uk", ("+44 20 7946 0###", "0044 20 7946 0###", "020 7946 0###",
                              "(020) 7946 0###", "+44 (0)20 7946 0###", "+442079460###"),

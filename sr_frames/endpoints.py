@@ -4,9 +4,10 @@ Everything else is driven by this table: the client builds one method per record
 the sandbox serves one route per record, the cache takes its expiry from it, and the
 accessor verbs take their result columns from it. Adding an endpoint is one entry.
 
-Where the reference contradicts itself, the record follows ``API-NOTES`` (the reading
-is summarised in the README): one address per email verification, phones in batches,
-list operations keyed by the string list id returned by Create List.
+Where the published reference contradicts itself, the records follow the readings
+listed in the README ("How we read the reference"): one address per email
+verification, phones in batches, list operations keyed by the string list id returned
+by Create List.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ Kind = Literal["email", "domain", "name", "handle", "phone", "text", "id"]
 """What a string (or the items of an array) means, which decides how it is normalised."""
 
 Envelope = Literal["bare", "data", "status"]
-"""How the service wraps an answer (API-NOTES item 4).
+"""How the service wraps an answer (reading 4 in the README).
 
 ``bare``: the body is the answer. ``data``: ``{"status_code", "data"}``.
 ``status``: ``{"status", "status_code", "message", ...}`` with the answer under
@@ -84,8 +85,8 @@ class Endpoint:
     ``batch_field`` names the array field that carries many inputs in one request.
     ``columns`` maps answer fields to the result columns of the accessor verb;
     ``error_column`` is where a row's failure is written. ``integer_answers`` are answer
-    fields stored as integers whatever JSON type they come in (reading 7 of the
-    reference). ``answers_invalid_locally``: input the reference documents as invalid
+    fields stored as integers whatever JSON type they come in (reading 7 in the
+    README). ``answers_invalid_locally``: input the reference documents as invalid
     gets the service's own answer without a request (else it is skipped with a reason).
     """
 
@@ -135,7 +136,7 @@ class Endpoint:
         return names
 
     def unwrap(self, body: Any) -> Any:
-        """The answer inside the service's envelope (API-NOTES item 4)."""
+        """The answer inside the service's envelope (reading 4 in the README)."""
         if self.result_key is None:
             return body
         return body[self.result_key]

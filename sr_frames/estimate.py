@@ -6,12 +6,12 @@ number of requests it predicts is the number the run then sends (retries aside).
 
 from __future__ import annotations
 
-import html
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from . import config, engine
 from .plan import Plan
+from .report import html_table
 
 __all__ = ["Estimate", "estimate_plan"]
 
@@ -46,12 +46,7 @@ class Estimate:
                 f"{self.requests:,} requests to send{cost}")
 
     def _repr_html_(self) -> str:
-        cells = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
-            f"<td style='text-align:right'>{html.escape(str(v))}</td></tr>"
-            for k, v in self.to_dict().items() if k not in ("verb", "endpoint")
-        )
-        return f"<table><caption>estimate: {html.escape(self.verb)}</caption>{cells}</table>"
+        return html_table(f"estimate: {self.verb} ({self.endpoint})", self.to_dict())
 
 
 def estimate_plan(plan: Plan, verb: str, options: engine.RunOptions, client: Any = None) -> Estimate:

@@ -48,7 +48,7 @@ def input_columns(frame: pd.DataFrame, wanted: Mapping[str, tuple[str, str]]) ->
 
 
 def _integer(value: Any) -> Any:
-    """Confidence values come as strings or numbers (reading 7 of the reference)."""
+    """Confidence values come as strings or numbers (reading 7 in the README)."""
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value)
     if isinstance(value, float) and value.is_integer():

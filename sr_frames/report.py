@@ -88,14 +88,16 @@ class RunReport:
         return line
 
     def _repr_html_(self) -> str:
-        rows = [(name.replace("_", " "), value) for name, value in self.to_dict().items()
-                if name not in ("verb", "endpoint")]
-        cells = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
-            f"<td style='text-align:right'>{html.escape(_cell(v))}</td></tr>" for k, v in rows
-        )
-        title = html.escape(f"{self.verb} ({self.endpoint})")
-        return f"<table><caption>{title}</caption>{cells}</table>"
+        return html_table(f"{self.verb} ({self.endpoint})", self.to_dict())
+
+
+def html_table(caption: str, values: dict[str, Any]) -> str:
+    """A two-column HTML table of ``values`` (``verb`` and ``endpoint`` left out), for Jupyter."""
+    cells = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(name.replace('_', ' '))}</th>"
+        f"<td style='text-align:right'>{html.escape(_cell(value))}</td></tr>"
+        for name, value in values.items() if name not in ("verb", "endpoint"))
+    return f"<table><caption>{html.escape(caption)}</caption>{cells}</table>"
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -103,6 +105,8 @@ def _counts(counts: dict[str, int]) -> str:
 
 
 def _cell(value: Any) -> str:
+    if value is None:
+        return ""
     if isinstance(value, dict):
         return _counts(value) if value else "0"
     if isinstance(value, float):

@@ -1,7 +1,7 @@
 """The sandbox: a local emulator of the whole Sales.Rocks API, on 127.0.0.1 only.
 
-What it emulates, from the published reference (salesrocks-api.txt, read as
-API-NOTES says):
+What it emulates, from the published API reference (read as the README's "How we
+read the reference" says):
 
 * every endpoint of :data:`sr_frames.endpoints.ENDPOINTS`, at the same paths, with
   the same bodies, envelopes (bare, ``{"status_code", "data"}``, ``{"status", ...}``),

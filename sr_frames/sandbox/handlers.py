@@ -53,7 +53,7 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 
 
 def envelope(endpoint: Endpoint, answer: operations.Answer) -> Any:
-    """``answer`` wrapped the way the service wraps this endpoint (API-NOTES item 4)."""
+    """``answer`` wrapped the way the service wraps this endpoint (reading 4 in the README)."""
     if endpoint.envelope == "bare":
         return answer.value
     if endpoint.envelope == "data":
