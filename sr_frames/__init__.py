@@ -16,6 +16,7 @@ Credentials come from ``sr_frames.configure(...)`` or ``SALESROCKS_USERNAME`` /
 """
 
 from . import accessor as _accessor  # noqa: F401  (registers the accessors)
+from . import dask_accessor as _dask_accessor
 from .cache import CacheInfo, CacheWarning, cache_info, clear_cache
 from .client import AsyncClient, Client, ClientStats
 from .config import configure
@@ -52,6 +53,8 @@ from .push import reconcile
 from .report import RunReport, last_report
 
 __version__ = "0.1.0"
+
+_dask_accessor.register_on_import()  # ddf.salesrocks once dask.dataframe is imported; imports no Dask
 
 __all__ = [
     "APIStatusError",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypedDict, Unpack
 
 import pandas as pd
@@ -65,6 +65,7 @@ class _Job:
     frame: pd.DataFrame
     plan: Plan
     options: VerbOptions
+    transforms: dict[str, Callable[[str], str]] = field(default_factory=dict)
 
     def run_options(self) -> engine.RunOptions:
         o = self.options
@@ -99,6 +100,10 @@ class _Verbs:
     def __init__(self, frame: pd.DataFrame) -> None:
         self._frame = frame
 
+    def planned(self) -> _Verbs:
+        """These verbs answering their planned, unrun job (for other runners, e.g. Dask)."""
+        return self._view("plan")
+
     def _view(self, mode: str) -> _Verbs:
         view = type(self)(self._frame)
         view._mode = mode
@@ -117,11 +122,14 @@ class _Verbs:
         plan = make_plan(ep, inputs, sources={f: col for f, (_, col) in wanted.items()}, **plan_args)
         if local is not None:
             local(plan)
-        job = _Job(verb, self._frame, plan, options)  # type: ignore[arg-type]
+        job = _Job(verb, self._frame, plan, options,  # type: ignore[arg-type]
+                   dict(plan_args.get("transforms") or {}))
         return self._dispatch(job)
 
     def _dispatch(self, job: _Job) -> Any:
         client = job.options.get("client")
+        if self._mode == "plan":  # checked and planned, not run (the Dask verbs run it)
+            return job
         if self._mode == "estimate":
             return estimate_plan(job.plan, job.verb, job.run_options(), client)
         if self._mode == "async":
@@ -276,16 +284,17 @@ class SalesRocksFrameAccessor(_Verbs):
 
     def push_to_list(self, list_id: str, columns: str | Sequence[str] | None = None, *,
                      force: bool = False, client: Client | None = None, progress: bool = True,
-                     chunk_size: int | None = None) -> pd.DataFrame:
+                     chunk_size: int | None = None, max_requests: int | None = None) -> pd.DataFrame:
         """Add each row to the editable list ``list_id``, once: adds ``sr_contact_id`` and
         ``sr_push_error``. Sends ``columns`` (default: the frame's own columns, not result
         columns); pushing again sends nothing for rows already confirmed (``force=True``
         sends again); rows whose answer was lost are matched by reading the list back
-        before anything is resent. See :func:`sr_frames.push.push_to_list`."""
+        before anything is resent; ``max_requests`` caps the Add to List requests, leaving
+        the rest for the next push. See :func:`sr_frames.push.push_to_list`."""
         from .push import push_to_list
 
         return push_to_list(self._frame, list_id, columns, force=force, client=client,
-                            progress=progress, chunk_size=chunk_size)
+                            progress=progress, chunk_size=chunk_size, max_requests=max_requests)
 
     def estimate(self, verb: str, **arguments: Any) -> Estimate:
         """What ``verb`` with ``arguments`` would do, sending nothing: rows, distinct

@@ -29,7 +29,7 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import aiohttp
 
@@ -106,6 +106,12 @@ def _sync_method(ep: Endpoint) -> Callable[..., Any]:
 
 # -- the asynchronous client ---------------------------------------------------------
 
+class Pacer(Protocol):
+    """Paces requests: ``await wait()`` returns when the next one may go out."""
+
+    async def wait(self) -> None: ...
+
+
 @dataclass
 class _Call:
     """One call in flight: what it sends and what it has used up."""
@@ -134,8 +140,10 @@ class AsyncClient:
     the first attempt; ``timeout`` (default 30 s) bounds each attempt from the moment
     it leaves our queue; a 429 whose ``Retry-After`` exceeds ``retry_after_ceiling``
     (default 60 s) raises ``RateLimitError`` instead of waiting. ``clock``, ``sleep``
-    and ``rng`` are there for tests. Use ``async with`` or ``await close()``; the
-    client belongs to the event loop it first runs on.
+    and ``rng`` are there for tests; ``limiter`` (anything with ``async wait()``)
+    replaces the client's own pacing, so processes can share one rate limit. Use
+    ``async with`` or ``await close()``; the client belongs to the event loop it first
+    runs on.
     """
 
     def __init__(
@@ -153,6 +161,7 @@ class AsyncClient:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         rng: random.Random | None = None,
+        limiter: Pacer | None = None,
     ) -> None:
         s = config.settings(username=username, password=password, token=token, base_url=base_url,
                      max_concurrency=max_concurrency, rate_limit=rate_limit,
@@ -174,8 +183,8 @@ class AsyncClient:
         self._rng = rng or random.Random()
         self._budget = RetryBudget()
         self._gate = PauseGate(clock=clock, sleep=sleep)
-        self._limiter = (None if self.rate_limit is None
-                         else RateLimiter(self.rate_limit, clock=clock, sleep=sleep))
+        self._limiter = limiter or (None if self.rate_limit is None
+                                    else RateLimiter(self.rate_limit, clock=clock, sleep=sleep))
         self._semaphore = asyncio.Semaphore(self.max_concurrency)
         self._auth = TokenManager(username=s.username, password=s.password, token=s.token,
                                   fetch=self._fetch_token, clock=clock)

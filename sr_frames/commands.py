@@ -132,7 +132,8 @@ def push(args: argparse.Namespace) -> int:
     columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
     with service(args.sandbox):
         if args.dry_run:
-            plan = push_estimate(frame, args.list_id, columns, force=args.force)
+            plan = push_estimate(frame, args.list_id, columns, force=args.force,
+                                 max_requests=args.max_requests)
             print(", ".join(f"{k}: {v}" for k, v in plan.items()))
             return EXIT_OK
         result = push_to_list(frame, args.list_id, columns, force=args.force,

@@ -44,6 +44,7 @@ from .retry import RequestBudget
 __all__ = ["RunOptions", "count_requests", "preview", "run", "run_async"]
 
 _POLL_S = 0.1
+NOT_FOUND = "not found: "
 
 # One in-flight request per distinct input and client, across concurrent runs too.
 _inflight: weakref.WeakKeyDictionary[AsyncClient, dict[str, asyncio.Future[Any]]] = (
@@ -102,7 +103,7 @@ class _Run:
             if isinstance(value, dict) and "answer" in value:
                 slot.settle("cached", answer=value["answer"])
             elif isinstance(value, dict) and "not_found" in value:
-                slot.settle("cached", error=f"not found: {value['not_found']}", reason="not_found")
+                slot.settle("cached", error=NOT_FOUND + str(value["not_found"]), reason="not_found")
 
     def apply_budget(self) -> list[Slot]:
         """The slots to send now; the others are marked unanswered with the reason.
@@ -128,7 +129,8 @@ class _Run:
         if slot.state == "answered":
             self.cache.set(self.plan.endpoint, self.keys[id(slot)], {"answer": slot.answer})
         elif slot.state == "not_found":
-            self.cache.set(self.plan.endpoint, self.keys[id(slot)], {"not_found": slot.error or ""},
+            message = (slot.error or "").removeprefix(NOT_FOUND)
+            self.cache.set(self.plan.endpoint, self.keys[id(slot)], {"not_found": message},
                            not_found=True)
 
     def this_run(self, stats: Any) -> ClientStats:
@@ -244,7 +246,7 @@ async def _send_unit(client: AsyncClient, run: _Run, unit: list[Slot]) -> None:
         answers = _check_shape(run.plan, await _call_once(client, run, unit), unit)
     except NotFoundError as exc:
         for slot in unit:
-            slot.settle("not_found", error=f"not found: {exc.message}", reason="not_found")
+            slot.settle("not_found", error=NOT_FOUND + exc.message, reason="not_found")
     except BudgetExhausted:
         _leave(unit, budget_message(run.options.max_requests or 0))
     except SalesRocksError as exc:

@@ -24,7 +24,9 @@ __all__ = ["attach", "input_columns", "result_columns"]
 def column_error(frame: pd.DataFrame, name: str, argument: str) -> KeyError:
     """A ``KeyError`` naming the missing column, close matches, and what exists."""
     existing = [str(c) for c in frame.columns]
-    close = difflib.get_close_matches(str(name), existing, n=3, cutoff=0.5)
+    by_lower = {c.lower(): c for c in existing}
+    close = [by_lower[c] for c in difflib.get_close_matches(str(name).lower(), list(by_lower), n=3,
+                                                            cutoff=0.5)]
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     shown = ", ".join(repr(c) for c in existing[:20]) + (" ..." if len(existing) > 20 else "")
     return KeyError(

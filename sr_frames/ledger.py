@@ -31,8 +31,10 @@ from diskcache import Cache
 from . import config
 from .cache import JSONOnlyDisk
 from .config import LEDGER_LOCK_TIMEOUT
+from .endpoints import CONTACT_RESERVED
+from .values import contact_id
 
-__all__ = ["LEDGER_DIRECTORY", "Ledger", "fingerprint"]
+__all__ = ["LEDGER_DIRECTORY", "Ledger", "fingerprint", "ledger_directory"]
 
 LEDGER_DIRECTORY = "push-ledger"
 """The ledger's directory inside the cache directory."""
@@ -58,7 +60,7 @@ def _canonical(value: Any) -> Any:
 def fingerprint(contact: Mapping[str, Any]) -> str:
     """The content key of a contact: SHA-256 of its canonical JSON, ``_id`` and
     ``list_id`` left out (the service sets those), as 32 hex digits."""
-    body = {k: v for k, v in contact.items() if k not in ("_id", "list_id")}
+    body = {k: v for k, v in contact.items() if k not in CONTACT_RESERVED}
     text = json.dumps(_canonical(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -73,18 +75,24 @@ def _private_directory(path: Path) -> None:
     path.chmod(0o700)  # mkdir's mode passes through the umask; an old directory may be wider
 
 
+def ledger_directory(directory: str | os.PathLike[str] | None = None) -> Path:
+    """Where the ledger lives: ``push-ledger`` in ``directory`` (default: the
+    configured cache directory). Nothing is created."""
+    root = Path(directory or config.settings().resolved_cache_dir).expanduser()
+    return root / LEDGER_DIRECTORY
+
+
 class Ledger:
     """The confirmed and uncertain pushes of one list (see the module docstring).
 
     ``directory`` is the cache directory (default: the configured one); the ledger
-    lives in its ``push-ledger`` subdirectory. Use as a context manager.
+    lives in its ``push-ledger`` subdirectory, created 0700. Use as a context manager.
     """
 
     def __init__(self, list_id: str, *, base_url: str, account: str | None,
                  directory: str | os.PathLike[str] | None = None) -> None:
-        root = Path(directory or config.settings().resolved_cache_dir).expanduser()
-        _private_directory(root)
-        self.directory = root / LEDGER_DIRECTORY
+        self.directory = ledger_directory(directory)
+        _private_directory(self.directory.parent)
         _private_directory(self.directory)
         self.tag = _scope(base_url, account, list_id)
         self._cache = Cache(str(self.directory), timeout=LEDGER_LOCK_TIMEOUT, disk=JSONOnlyDisk,
@@ -129,6 +137,25 @@ class Ledger:
             value = rows.get(self._key(h))
             if isinstance(value, dict) and isinstance(value.get("ids"), list):
                 out[h] = [str(i) for i in value["ids"]]
+        return out
+
+    def match(self, hashes: Sequence[str | None]) -> list[str | None]:
+        """The contact id of each row already confirmed, ``None`` for the others.
+
+        ``hashes`` are the rows' fingerprints in frame order (``None``: nothing to
+        send). Identical rows are distinct contacts: the k-th row with a content gets
+        the k-th id known for it, so a row beyond the known ids is still to be sent.
+        """
+        known = self.ids(h for h in hashes if h)
+        seen: dict[str, int] = {}
+        out: list[str | None] = []
+        for h in hashes:
+            if not h:
+                out.append(None)
+                continue
+            nth = seen[h] = seen.get(h, -1) + 1
+            ids = known.get(h, [])
+            out.append(ids[nth] if nth < len(ids) else None)
         return out
 
     def uncertain(self) -> dict[str, int]:
@@ -185,6 +212,23 @@ class Ledger:
                     adopted += len(take)
             self._cache.delete(self._key(_UNCERTAIN))
         return adopted
+
+    def settle_records(self, records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+        """:meth:`settle` from the list's contacts as read back (``_id`` and fields).
+
+        Returns ``{"uncertain": rows in doubt, "found": adopted, "missing": the rest}``.
+        """
+        doubt = self.uncertain()
+        rows = sum(doubt.values())
+        if not rows:
+            return {"uncertain": 0, "found": 0, "missing": 0}
+        found: dict[str, list[str]] = {}
+        for record in records:
+            h, oid = fingerprint(record), contact_id(record.get("_id"))
+            if h in doubt and oid is not None:
+                found.setdefault(h, []).append(oid)
+        adopted = self.settle(found)
+        return {"uncertain": rows, "found": adopted, "missing": rows - adopted}
 
     def forget(self) -> int:
         """Drop everything known about this list; returns how many entries went."""

@@ -2,10 +2,10 @@
 
 Every helper takes ``client=`` (a :class:`~sr_frames.client.Client`); without one it
 builds a ``Client()`` from the settings and closes it before returning. Nothing here
-is ever cached: lists change, and campaign counters move. Reads follow pagination to
-the last page (a page shorter than the page size ends the list); updates and deletes
-go in chunks of ``batch_size`` (default 100), concurrently, and a failing chunk is
-counted and described rather than raised, so the other chunks still land.
+is ever cached: lists change, and campaign counters move. Reads follow pagination
+until a page comes back empty; updates and deletes go in chunks of ``batch_size``
+(default 100), concurrently, and a failing chunk is counted and described rather
+than raised, so the other chunks still land.
 
 Contact ids come back from the service as ``{"$oid": "..."}``; here they are plain
 strings everywhere (the ``_id`` column of :func:`read_list`, the ids that
@@ -15,21 +15,19 @@ strings everywhere (the ``_id`` column of :func:`read_list`, the ids that
 from __future__ import annotations
 
 import asyncio
-import math
-import numbers
 import re
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from . import config
 from .client import AsyncClient, Client
-from .errors import SalesRocksError
+from .endpoints import CONTACT_RESERVED, SECRET_FIELDS
+from .errors import AuthenticationError, NotFoundError, SalesRocksError
+from .frames import column_error
+from .values import batch_size, contact_id, describe, is_missing, json_record, positive, unique_columns
 
 __all__ = [
     "campaign_stats",
@@ -43,50 +41,8 @@ __all__ = [
 READ_AHEAD = 8
 """Pages requested at once while reading a long list (the first page goes alone)."""
 
-_RESERVED = ("_id", "list_id")  # fields the service owns on a contact
 
-
-# --- values and plumbing shared with push and mailboxes --------------------------------
-
-def is_missing(value: Any) -> bool:
-    """NaN, None, ``pd.NA``, NaT, or an empty or blank string: nothing to send."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    if isinstance(value, float | np.floating):
-        return math.isnan(value)
-    return pd.api.types.is_scalar(value) and bool(pd.isna(value))
-
-
-def json_safe(value: Any) -> Any:
-    """``value`` as plain JSON: numpy scalars to Python, whole floats to ints (a column
-    with gaps is float in pandas, but ``42.0`` is still the number 42), timestamps and
-    dates to ``YYYY-MM-DD HH:MM:SS`` text, containers item by item (missing items to
-    null), anything else to its text. Raises ``ValueError`` for infinity.
-    """
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, float | np.floating | Decimal):
-        number = float(value)
-        if not math.isfinite(number):
-            raise ValueError("infinity is not a JSON number")
-        return int(number) if number.is_integer() and abs(number) < 2**53 else number
-    if isinstance(value, str):
-        return value
-    if isinstance(value, np.datetime64):
-        value = pd.Timestamp(value)
-    if isinstance(value, datetime | date | time | timedelta | pd.Timedelta):
-        return str(value)
-    if isinstance(value, Mapping):
-        return {str(k): None if is_missing(v) and not isinstance(v, str) else json_safe(v)
-                for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset | np.ndarray):
-        return [None if is_missing(v) and not isinstance(v, str) else json_safe(v) for v in value]
-    return str(value)
-
+# --- the client and pagination, shared with push and mailboxes ------------------------
 
 @contextmanager
 def using(client: Client | None) -> Iterator[Client]:
@@ -101,27 +57,6 @@ def using(client: Client | None) -> Iterator[Client]:
         owned.close()
 
 
-def positive(given: int | None, default: int, name: str) -> int:
-    """``given`` or ``default``, checked to be a positive integer."""
-    size = given or default
-    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-        raise ValueError(f"{name} must be a positive integer, got {size!r}")
-    return size
-
-
-def batch_size(given: int | None = None) -> int:
-    """The chunk size: ``given``, else the ``batch_size`` setting, else 100."""
-    return positive(given or config.settings().batch_size, config.DEFAULT_BATCH_SIZE, "chunk_size")
-
-
-def describe(error: BaseException) -> str:
-    """``"<reason>: <message>"`` for our errors; the class name alone for anything else
-    (a foreign message could quote a request value)."""
-    if isinstance(error, SalesRocksError):
-        return f"{error.reason}: {error}"
-    return f"error: {type(error).__name__}"
-
-
 def run(client: Client, fn: Callable[[AsyncClient], Coroutine[Any, Any, Any]]) -> Any:
     """Run ``fn(aclient)`` on the client's loop and wait for it."""
     future = client.submit(fn)
@@ -132,20 +67,18 @@ def run(client: Client, fn: Callable[[AsyncClient], Coroutine[Any, Any, Any]]) -
         raise
 
 
-def contact_id(value: Any) -> str | None:
-    """A contact id as a plain string: ``{"$oid": "..."}`` or ``"..."`` in, ``"..."`` out."""
-    if isinstance(value, Mapping):
-        value = value.get("$oid")
-    if is_missing(value):
-        return None
-    return str(value)
-
-
 async def read_pages(aclient: AsyncClient, method: str, body: Mapping[str, Any],
                      size: int) -> list[dict[str, Any]]:
-    """Every record of a paginated endpoint, in order, reading ahead in growing waves."""
+    """Every record of a paginated endpoint, in order, up to the first empty page.
+
+    A short page does not end the list (a service may cap the page size below
+    ``size``): the pages are read until one comes back empty, one request more than
+    the pages that hold records. Pages go out in concurrent waves growing to
+    ``READ_AHEAD``; after a short page one page is asked alone, to see whether the
+    list ended there, and waves grow again if it did not.
+    """
     records: list[dict[str, Any]] = []
-    page, wave = 1, 1
+    page, wave, probing, capped = 1, 1, False, False
     while True:
         calls = [aclient.call(method, {**body, "page": p, "size": size})
                  for p in range(page, page + wave)]
@@ -153,10 +86,24 @@ async def read_pages(aclient: AsyncClient, method: str, body: Mapping[str, Any],
         for answer in answers:
             if isinstance(answer, BaseException):
                 raise answer
-            records.extend(answer)
-            if len(answer) < size:
+            if not answer:
                 return records
-        page, wave = page + wave, min(2 * wave, READ_AHEAD)
+            records.extend(answer)
+        capped = capped or probing  # a page after a short one: the service caps the size
+        probing = not capped and len(answers[-1]) < size
+        page, wave = page + wave, 1 if probing else min(2 * wave, READ_AHEAD)
+
+
+def check_list(client: Client, list_id: str) -> None:
+    """Raise ``NotFoundError`` (or ``AuthenticationError``) now for a list that is not
+    there or not readable, with one one-row read; any other failure is ignored here,
+    left for the requests that follow to meet and report."""
+    try:
+        run(client, lambda ac: ac.call("get_list_data", {"list_id": list_id, "page": 1, "size": 1}))
+    except (NotFoundError, AuthenticationError):
+        raise
+    except SalesRocksError:
+        return
 
 
 def list_records(client: Client, list_id: str, size: int | None = None) -> list[dict[str, Any]]:
@@ -188,7 +135,7 @@ def read_list(list_id: str, *, client: Client | None = None, page_size: int | No
     with using(client) as c:
         records = list_records(c, list_id, page_size)
     rows = [{**r, "_id": contact_id(r.get("_id"))} for r in records]
-    frame = pd.DataFrame.from_records(rows) if rows else pd.DataFrame(columns=list(_RESERVED))
+    frame = pd.DataFrame.from_records(rows) if rows else pd.DataFrame(columns=list(CONTACT_RESERVED))
     first = ["_id"] + [col for col in frame.columns if col != "_id"]
     return frame[first]
 
@@ -211,21 +158,21 @@ _MATCHED = re.compile(r"(\d+)\s+matched\D+?(\d+)\s+modified", re.IGNORECASE)
 _DELETED = re.compile(r"deleted\s+(\d+)", re.IGNORECASE)
 
 
-def _update_rows(frame: pd.DataFrame) -> tuple[list[dict[str, Any]], int]:
+def _update_rows(frame: pd.DataFrame, id_column: Any) -> tuple[list[dict[str, Any]], int]:
     """One update object per row with an id; the count of rows without one."""
-    if "_id" not in frame.columns:
-        shown = ", ".join(repr(str(c)) for c in frame.columns[:20])
-        raise KeyError(f"update_contacts needs an '_id' column (as read_list gives); columns: {shown}")
-    fields = [c for c in frame.columns if c not in _RESERVED]
+    if id_column not in frame.columns:
+        raise column_error(frame, id_column, "id_column")
+    left_out = {id_column, *CONTACT_RESERVED, *SECRET_FIELDS}
+    fields = [c for c in frame.columns if c not in left_out]
+    unique_columns(frame, [id_column, *fields])
     rows, skipped = [], 0
-    for record in frame[["_id", *fields]].itertuples(index=False, name=None):
+    for record in frame[[id_column, *fields]].itertuples(index=False, name=None):
         oid = contact_id(record[0])
         if oid is None:
             skipped += 1
             continue
         try:
-            changes = {str(k): json_safe(v) for k, v in zip(fields, record[1:], strict=True)
-                       if not is_missing(v)}
+            changes = json_record(fields, record[1:])
         except ValueError as error:
             raise ValueError(f"update_contacts: the row with _id {oid!r} holds {error}; "
                              "replace it before updating") from None
@@ -260,16 +207,19 @@ def _tally(parts: list[Sequence[Any]], answers: list[Any], pattern: re.Pattern[s
 
 
 def update_contacts(frame: pd.DataFrame, *, client: Client | None = None,
-                    chunk_size: int | None = None) -> dict[str, Any]:
-    """Set fields on existing contacts from a frame with an ``_id`` column.
+                    chunk_size: int | None = None, id_column: str = "_id") -> dict[str, Any]:
+    """Set fields on existing contacts from a frame with an ``_id`` column (as
+    :func:`read_list` gives; ``id_column`` names another).
 
-    Every other column is a field to set, except ``list_id`` (a contact does not move);
-    missing values (NaN, None) are left out, so they never blank a field. Rows without
-    an ``_id`` are skipped. The frame is not modified. Returns counts: ``rows`` sent,
+    Every other column is a field to set, except ``_id`` and ``list_id`` (the service
+    owns them: a contact does not move) and ``password``/``secret`` columns, which are
+    never sent. Missing values (NaN, None) are left out, so they never blank a field.
+    A missing ``id_column`` raises ``KeyError`` naming close matches. Rows without an
+    id are skipped. The frame is not modified. Returns counts: ``rows`` sent,
     ``matched`` and ``modified`` as the service counts them, ``skipped``, ``failed``
     (rows of chunks that failed) and ``errors`` (one line per failed chunk).
     """
-    rows, skipped = _update_rows(frame)
+    rows, skipped = _update_rows(frame, id_column)
     size = batch_size(chunk_size)
     parts = [rows[i:i + size] for i in range(0, len(rows), size)]
     with using(client) as c:
@@ -333,8 +283,7 @@ def campaign_stats(campaign_ids: Iterable[Any], *, client: Client | None = None)
         answers = run(c, lambda ac: _statistics(ac, distinct)) if distinct else []
     by_number = dict(zip(distinct, answers, strict=True))
     rows = [_campaign_row(v, n, by_number) for v, n in zip(given, numbers, strict=True)]
-    frame = pd.DataFrame.from_records(rows, index=index, columns=_campaign_columns(rows))
-    return frame
+    return pd.DataFrame.from_records(rows, index=index, columns=_campaign_columns(rows))
 
 
 def _campaign_row(value: Any, number: int | None, answers: Mapping[int, Any]) -> dict[str, Any]:

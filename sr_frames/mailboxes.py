@@ -1,117 +1,80 @@
 """Mailbox connections and warm-ups from a frame, one request per row.
 
-Columns are named like the request fields of the endpoint (``sender_name``,
-``email``, ``username``, ``secret``, ``smtp_host``, ... for connections;
-``connection_email``, ``ramp_up_increment``, ... for warm-ups); other columns are
-kept and not sent. Values are converted to the field's JSON type (a port read as the
-number 993 is sent as ``"993"``; ``1``/``"true"`` as ``true``), timestamps as text.
+Everything comes from the endpoint table: the request fields (one column each,
+named like the field unless a keyword argument names another column), their JSON
+types, which field is secret, and the result columns (``Endpoint.columns`` and
+``Endpoint.error_column``). Other columns are kept and not sent. Values are
+converted to the field's JSON type (a port read as the number 993 is sent as
+``"993"``; ``1``/``"true"`` as ``true``), timestamps as text.
 
 The mailbox password (``secret``) is wrapped in :class:`~sr_frames.config.Secret`
 as soon as it leaves the frame and revealed only inside the request, so it never
 reaches a cache (these endpoints are never cached), a log line, the progress bar,
-an error message, the run report or the returned frame: the ``secret`` column is
-dropped from the result, and the answer's own ``data.secret`` is never read.
+an error message, the run report or the returned frame: its column is dropped from
+the result, and the answer's own ``data.secret`` is never read.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import numbers
 import time
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-import numpy as np
 import pandas as pd
 
 from .client import AsyncClient, Client
 from .config import Secret
-from .endpoints import Endpoint, Field, endpoint
-from .frames import attach
-from .lists import describe, is_missing, using
+from .endpoints import Endpoint, endpoint
+from .frames import attach, column_error
+from .lists import using
 from .progress import Bar, Tally
-from .push import maybe_applied
 from .report import RunReport, announce, remember
+from .values import convert, describe, is_missing, maybe_applied, reason, unique_columns
 
-__all__ = ["CONNECTION_COLUMNS", "WARMER_COLUMNS", "create_email_connections", "create_email_warmers"]
-
-CONNECTION_COLUMNS = {"id": "connection_id", "user_id": "connection_user_id",
-                      "type": "connection_type", "error": "connection_error"}
-"""Answer fields of Email Connection and the result columns they fill (``error`` last)."""
-
-WARMER_COLUMNS = {"id": "warmer_id", "connection_ID": "warmer_connection_id",
-                  "status": "warmer_status", "start_date": "warmer_start_date",
-                  "created_at": "warmer_created_at", "error": "warmer_error"}
-"""Answer fields of Create Email Warmer and the result columns they fill (``error`` last)."""
+__all__ = ["create_email_connections", "create_email_warmers"]
 
 _POLL_S = 0.1
-_TRUE = frozenset({"true", "yes", "1"})
-_FALSE = frozenset({"false", "no", "0"})
 
 
-def _text(value: Any) -> Any:
-    if isinstance(value, bool | np.bool_):
-        return value  # left for the client to refuse: a flag is not text
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, numbers.Real):
-        return str(int(value)) if float(value).is_integer() else str(float(value))
-    if isinstance(value, datetime | date | np.datetime64):
-        return str(pd.Timestamp(value))
-    return value
+class _Outcome(NamedTuple):
+    """One row's result: answer fields by name, and why it failed (text and reason)."""
+
+    values: Mapping[str, Any]
+    error: str | None = None
+    reason: str | None = None
 
 
-def _integer(value: Any) -> Any:
-    if isinstance(value, bool | np.bool_):
-        return value
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real) and float(value).is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    return value
+def _columns(frame: pd.DataFrame, ep: Endpoint, verb: str, given: Mapping[str, Any]) -> dict[str, Any]:
+    """``{field: column}`` for the endpoint fields present in ``frame``.
+
+    ``given`` maps fields to other column names; an unknown field is a ``TypeError``,
+    a missing required column the ``KeyError`` every verb raises (close matches named).
+    """
+    names = {f.name for f in ep.fields}
+    unknown = sorted(set(given) - names)
+    if unknown:
+        raise TypeError(f"{verb}() got unknown field(s) {', '.join(unknown)}; "
+                        f"its fields: {', '.join(f.name for f in ep.fields)}")
+    columns = {f.name: given.get(f.name, f.name) for f in ep.fields}
+    for f in ep.required:
+        if columns[f.name] not in frame.columns:
+            raise column_error(frame, columns[f.name], f.name)
+    present = {name: column for name, column in columns.items() if column in frame.columns}
+    unique_columns(frame, present.values())
+    return present
 
 
-def _flag(value: Any) -> Any:
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, numbers.Integral) and int(value) in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    return value
-
-
-_CONVERT = {"string": _text, "integer": _integer, "boolean": _flag}
-
-
-def _fields(frame: pd.DataFrame, ep: Endpoint, verb: str) -> list[Field]:
-    """The endpoint fields present as columns; a clear error for missing required ones."""
-    missing = [f.name for f in ep.required if f.name not in frame.columns]
-    if missing:
-        shown = ", ".join(repr(str(c)) for c in frame.columns[:20])
-        raise KeyError(f"{verb} needs one column per request field; missing {missing}. "
-                       f"Columns: {shown}")
-    doubled = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]}
-                     & {f.name for f in ep.fields})
-    if doubled:
-        raise ValueError(f"column(s) {doubled} appear more than once in the frame; rename them first")
-    return [f for f in ep.fields if f.name in frame.columns]
-
-
-def _bodies(frame: pd.DataFrame, fields: Sequence[Field]) -> list[dict[str, Any]]:
+def _bodies(frame: pd.DataFrame, ep: Endpoint, columns: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One request body per row, secrets wrapped, missing values left out."""
-    names = [f.name for f in fields]
+    fields = [ep.field(name) for name in columns]
     bodies = []
-    for values in frame[names].itertuples(index=False, name=None):
+    for values in frame[list(columns.values())].itertuples(index=False, name=None):
         body: dict[str, Any] = {}
         for f, value in zip(fields, values, strict=True):
-            if is_missing(value):
-                continue
-            value = _CONVERT.get(f.type, lambda v: v)(value)
-            body[f.name] = Secret(str(value)) if f.secret else value
+            if not is_missing(value):
+                value = convert(value, f.type)
+                body[f.name] = Secret(str(value)) if f.secret else value
         bodies.append(body)
     return bodies
 
@@ -121,52 +84,56 @@ async def _create(aclient: AsyncClient, ep: Endpoint, body: Mapping[str, Any]) -
     return await aclient.call(ep, wire)
 
 
-def _row(answer: Any, error: BaseException | None, columns: Mapping[str, str]) -> tuple[dict, str | None]:
+def _outcome(ep: Endpoint, answer: Any, error: BaseException | None) -> _Outcome:
     """Result values of one row (read by name from the answer: never ``data.secret``)."""
     if error is not None:
         if maybe_applied(error):
-            return {}, (f"uncertain ({describe(error).split(':', 1)[0]}): no clear answer after "
-                        "sending, so it may have been created; check before creating it again")
-        return {}, describe(error)
+            return _Outcome({}, f"uncertain ({reason(error)}): no clear answer after sending, so "
+                                "it may have been created; check before creating it again", "uncertain")
+        return _Outcome({}, describe(error), reason(error))
     if not isinstance(answer, Mapping):
-        return {}, "invalid_response: the answer is not a JSON object"
-    return {k: answer.get(k) for k in columns if k != "error"}, None
+        return _Outcome({}, "invalid_response: the answer is not a JSON object", "invalid_response")
+    return _Outcome({k: answer.get(k) for k in ep.columns})
 
 
-def _run(frame: pd.DataFrame, method: str, verb: str, columns: Mapping[str, str],
+def _run(frame: pd.DataFrame, method: str, verb: str, given: Mapping[str, Any],
          client: Client | None, progress: bool, overwrite: bool) -> pd.DataFrame:
     started = time.monotonic()
     ep = endpoint(method)
-    fields = _fields(frame, ep, verb)
-    secret_columns = [c for c in frame.columns if c in ep.secret_fields]
-    kept = frame.drop(columns=secret_columns)
-    clashes = [c for c in columns.values() if c in kept.columns]
+    columns = _columns(frame, ep, verb, given)
+    kept = frame.drop(columns=[c for name, c in columns.items() if ep.field(name).secret])
+    clashes = [c for c in ep.result_columns() if c in kept.columns]
     if clashes and not overwrite:
         raise ValueError(f"result column(s) {clashes} already exist in the frame; "
                          "pass overwrite=True to replace them")
-    bodies = _bodies(frame, fields)
-    outcomes: list[tuple[dict, str | None]] = [({}, None)] * len(bodies)
+    bodies = _bodies(frame, ep, columns)
+    outcomes: list[_Outcome | None] = [None] * len(bodies)
     with using(client) as c:
         before = c.aclient.stats.requests
         futures = {c.submit(lambda ac, b=b: _create(ac, ep, b)): i for i, b in enumerate(bodies)}
         bar = Bar(verb, len(futures), 0, enabled=progress and bool(futures))
         try:
-            _collect(futures, outcomes, columns, bar, c)
+            _collect(ep, futures, outcomes, bar, c)
+        except KeyboardInterrupt:
+            bar.close()
+            announce(remember(_report(verb, ep, outcomes, c.aclient.stats.requests - before,
+                                      started, interrupted=True)))
+            raise
         finally:
             bar.close()
-        sent = c.aclient.stats.requests - before
-    values = {name: [o[0].get(key) if key != "error" else o[1] for o in outcomes]
-              for key, name in columns.items()}
+        report = remember(_report(verb, ep, outcomes, c.aclient.stats.requests - before, started))
+    done = [o or _Outcome({}) for o in outcomes]
+    values = {name: [o.values.get(key) for o in done] for key, name in ep.columns.items()}
+    if ep.error_column:
+        values[ep.error_column] = [o.error for o in done]
     result = attach(kept, values, overwrite=True)
-    report = remember(_report(verb, ep, outcomes, sent, time.monotonic() - started))
     result.attrs["salesrocks"] = report
     announce(report, progress)
     return result
 
 
-def _collect(futures: Mapping[concurrent.futures.Future[Any], int],
-             outcomes: list[tuple[dict, str | None]], columns: Mapping[str, str], bar: Bar,
-             client: Client) -> None:
+def _collect(ep: Endpoint, futures: Mapping[concurrent.futures.Future[Any], int],
+             outcomes: list[_Outcome | None], bar: Bar, client: Client) -> None:
     """Fill ``outcomes`` as answers arrive, keeping the bar current; Ctrl-C cancels the rest."""
     tally, waiting = Tally(), set(futures)
     try:
@@ -175,9 +142,9 @@ def _collect(futures: Mapping[concurrent.futures.Future[Any], int],
                 waiting, timeout=_POLL_S, return_when=concurrent.futures.FIRST_COMPLETED)
             for future in done:
                 error = future.exception()
-                row = outcomes[futures[future]] = _row(None if error else future.result(), error, columns)
+                row = outcomes[futures[future]] = _outcome(ep, None if error else future.result(), error)
                 tally.done += 1
-                tally.failed += row[1] is not None
+                tally.failed += row.error is not None
             bar.show(tally, client.aclient.stats)
     except BaseException:
         for future in waiting:
@@ -185,43 +152,49 @@ def _collect(futures: Mapping[concurrent.futures.Future[Any], int],
         raise
 
 
-def _report(verb: str, ep: Endpoint, outcomes: list[tuple[dict, str | None]], sent: int,
-            elapsed: float) -> RunReport:
+def _report(verb: str, ep: Endpoint, outcomes: Sequence[_Outcome | None], sent: int, started: float,
+            interrupted: bool = False) -> RunReport:
+    """The report of this run; ``sent`` is this run's requests (the client's count since it
+    began); rows without an outcome yet (an interrupted run) are ``unanswered``."""
     failed: dict[str, int] = {}
-    for _, error in outcomes:
-        if error is not None:
-            reason = error.split(":", 1)[0].split(" ", 1)[0]
-            failed[reason] = failed.get(reason, 0) + 1
+    for outcome in outcomes:
+        if outcome is not None and outcome.reason is not None:
+            failed[outcome.reason] = failed.get(outcome.reason, 0) + 1
+    unanswered = outcomes.count(None)
     return RunReport(verb, ep.path, rows=len(outcomes), distinct=len(outcomes), requests_sent=sent,
-                     answered=len(outcomes) - sum(failed.values()), failed=failed, elapsed_s=elapsed)
+                     answered=len(outcomes) - unanswered - sum(failed.values()), failed=failed,
+                     unanswered=unanswered, elapsed_s=time.monotonic() - started,
+                     interrupted=interrupted)
 
 
 def create_email_connections(frame: pd.DataFrame, *, client: Client | None = None,
-                             progress: bool = True, overwrite: bool = False) -> pd.DataFrame:
+                             progress: bool = True, overwrite: bool = False, **columns: str) -> pd.DataFrame:
     """Connect one mailbox per row (Email Connection); a new frame of results back.
 
     Needs the columns ``sender_name``, ``email``, ``username``, ``secret``,
     ``smtp_host``, ``smtp_port``, ``smtp_encryption``, ``permission`` and
     ``receiving_email``; ``imap_host``, ``imap_port``, ``imap_encryption`` and ``bcc``
-    are sent when present. Returns the frame without its ``secret`` column, plus
-    ``connection_id``, ``connection_user_id``, ``connection_type`` and
-    ``connection_error`` (why a row failed; ``uncertain`` when the answer was lost and
-    the connection may exist). The input frame is not modified; nothing is cached.
+    are sent when present. A keyword names another column for a field
+    (``secret="mailbox_password"``); a missing column raises ``KeyError`` naming close
+    matches. Returns the frame without its ``secret`` column, plus ``connection_id``,
+    ``connection_user_id``, ``connection_type`` and ``connection_error`` (why a row
+    failed; ``uncertain`` when the answer was lost and the connection may exist). The
+    input frame is not modified; nothing is cached; a failed row is never resent.
     """
-    return _run(frame, "create_email_connection", "create_email_connections", CONNECTION_COLUMNS,
+    return _run(frame, "create_email_connection", "create_email_connections", columns,
                 client, progress, overwrite)
 
 
 def create_email_warmers(frame: pd.DataFrame, *, client: Client | None = None,
-                         progress: bool = True, overwrite: bool = False) -> pd.DataFrame:
+                         progress: bool = True, overwrite: bool = False, **columns: str) -> pd.DataFrame:
     """Start one warm-up per row (Create Email Warmer); a new frame of results back.
 
     Needs the columns ``connection_email`` (a mailbox already connected),
     ``ramp_up_increment``, ``ramp_up_limit``, ``start_date`` (text or a timestamp),
-    ``timezone``, ``mature`` and ``stop_on_limit_reach``. Returns the frame plus
+    ``timezone``, ``mature`` and ``stop_on_limit_reach``; a keyword names another
+    column for a field (``connection_email="mailbox"``). Returns the frame plus
     ``warmer_id``, ``warmer_connection_id``, ``warmer_status``, ``warmer_start_date``,
     ``warmer_created_at`` and ``warmer_error``. The input frame is not modified.
     """
-    return _run(frame, "create_email_warmer", "create_email_warmers", WARMER_COLUMNS,
+    return _run(frame, "create_email_warmer", "create_email_warmers", columns,
                 client, progress, overwrite)
-

@@ -8,47 +8,40 @@ per chunk:
 * refused before it could be applied (400, 403, 404, a 429 or a refused connection
   beyond the client's retries): ``sr_push_error`` says why, and the next push sends
   the rows again;
-* uncertain (timeout, dropped connection, 5xx, an unreadable answer): the service may
-  have added the rows. They are never resent blindly: the ledger marks them, and the
-  next push (or :func:`reconcile`) reads the list back and matches rows by content
-  before sending, so the rows that did land are adopted and only the others are sent.
+* uncertain (timeout, dropped connection, 5xx, an unreadable answer, a Ctrl-C while
+  it was in flight): the service may have added the rows. They are never resent
+  blindly: the ledger marks them, and the next push (or :func:`reconcile`) reads the
+  list back and matches rows by content before sending, so the rows that did land
+  are adopted and only the others are sent.
+
+:func:`push_estimate` says what a push would send, from the ledger alone.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from .client import Client
-from .endpoints import ENDPOINTS, TOKEN, endpoint
-from .errors import (
-    AuthenticationError,
-    InvalidResponseError,
-    NotFoundError,
-    SalesRocksError,
-    ServerError,
-    TransportError,
-)
+from .client import AsyncClient, Client
+from .endpoints import CONTACT_RESERVED, ENDPOINTS, SECRET_FIELDS, endpoint
+from .errors import InvalidResponseError, SalesRocksError
 from .frames import attach, column_error, original_columns
-from .ledger import Ledger, fingerprint
-from .lists import batch_size, contact_id, describe, is_missing, json_safe, list_records, run, using
+from .ledger import Ledger, fingerprint, ledger_directory
+from .lists import check_list, list_records, run, using
 from .progress import Bar, Tally
 from .report import RunReport, announce, remember
+from .values import batch_size, budget, contact_id, describe, json_rows, maybe_applied, reason, unique_columns
 
-__all__ = ["RESULT_COLUMNS", "push_to_list", "reconcile"]
+__all__ = ["RESULT_COLUMNS", "push_estimate", "push_to_list", "reconcile"]
 
 ADD = endpoint("add_to_list")
 RESULT_COLUMNS = ("sr_contact_id", "sr_push_error")
-SERVICE_FIELDS = ("_id", "list_id")
-"""Contact fields the service sets; never sent from a frame."""
-SECRET_COLUMNS = tuple(sorted({f for e in (TOKEN, *ENDPOINTS) for f in e.secret_fields}))
-"""Columns named like a credential (``password``, ``secret``): never pushed by default."""
-
 _POLL_S = 0.1
 
 
@@ -59,57 +52,23 @@ def contact_columns(frame: pd.DataFrame, columns: str | Sequence[str] | None = N
     column of any verb, no ``_id``/``list_id``, no ``password``/``secret``)."""
     if columns is None:
         results = [c for e in ENDPOINTS for c in e.result_columns()]
-        names = original_columns(frame, [*results, *RESULT_COLUMNS, *SERVICE_FIELDS, *SECRET_COLUMNS])
+        names = original_columns(frame, [*results, *RESULT_COLUMNS, *CONTACT_RESERVED, *SECRET_FIELDS])
     else:
         names = [columns] if isinstance(columns, str) else list(columns)
         for name in names:
             if name not in frame.columns:
                 raise column_error(frame, name, "columns")
-        reserved = [n for n in names if n in SERVICE_FIELDS]
+        reserved = [n for n in names if n in CONTACT_RESERVED]
         if reserved:
             raise ValueError(f"column(s) {reserved} name fields the service sets itself; "
                              "leave them out of columns=")
-    doubled = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]} & set(map(str, names)))
-    if doubled:
-        raise ValueError(f"column(s) {doubled} appear more than once in the frame; rename them first")
+    unique_columns(frame, names)
     if not names:
         raise ValueError("there is no column to push; pass columns=[...]")
     return names
 
 
-def contacts(frame: pd.DataFrame, names: Sequence[str]) -> tuple[list[dict | None], list[str | None]]:
-    """One JSON-safe contact per row (missing values left out) and per-row problems."""
-    keys = [str(n) for n in names]
-    out: list[dict | None] = []
-    problems: list[str | None] = []
-    for values in frame[list(names)].itertuples(index=False, name=None):
-        try:
-            contact = {k: json_safe(v) for k, v in zip(keys, values, strict=True) if not is_missing(v)}
-        except ValueError as error:
-            out.append(None)
-            problems.append(f"invalid: a value is {error}")
-            continue
-        out.append(contact or None)
-        problems.append(None if contact else "missing: no value to push in the chosen columns")
-    return out, problems
-
-
 # --- one push --------------------------------------------------------------------------
-
-def _uncertain_text(error: BaseException) -> str:
-    reason = error.reason if isinstance(error, SalesRocksError) else "error"
-    return (f"uncertain ({reason}): no clear answer after sending, so the row may be in "
-            "the list; push again to reconcile")
-
-
-def maybe_applied(error: BaseException) -> bool:
-    """Whether a failed Add to List may have been applied by the service."""
-    if isinstance(error, TransportError):
-        return error.maybe_applied
-    if isinstance(error, SalesRocksError):
-        return isinstance(error, InvalidResponseError | ServerError)
-    return True  # anything unforeseen: assume the worst, never resend blindly
-
 
 @dataclass
 class _Push:
@@ -117,51 +76,40 @@ class _Push:
 
     list_id: str
     hashes: list[str | None]
-    ids: list[str | None]
     errors: list[str | None]
     ledger: Ledger
     force: bool
+    ids: list[str | None] = field(init=False)
     tally: Tally = field(default_factory=Tally)
-    known: int = 0
     confirmed: int = 0
+    held: int = 0
     read_back: bool = False
     failed: dict[str, int] = field(default_factory=dict)
 
-    def occurrences(self) -> list[int]:
-        seen: dict[str, int] = {}
-        out = []
-        for h in self.hashes:
-            out.append(seen.get(h, 0) if h else -1)
-            if h:
-                seen[h] = seen.get(h, 0) + 1
-        return out
+    def __post_init__(self) -> None:
+        self.ids = [None] * len(self.hashes)
 
     def pending(self) -> list[int]:
-        """Rows to send; rows the ledger already knows get their id."""
-        rows = [i for i, h in enumerate(self.hashes) if h]
-        if self.force:
-            return rows
-        known = self.ledger.ids(h for h in self.hashes if h)
-        nth = self.occurrences()
-        todo = []
-        for i in rows:
-            ids = known.get(self.hashes[i], [])
-            if nth[i] < len(ids):
-                self.ids[i] = ids[nth[i]]
-            else:
-                todo.append(i)
-        return todo
+        """Rows to send, in frame order; rows the ledger already knows get their id."""
+        if not self.force:
+            self.ids = self.ledger.match(self.hashes)
+        return [i for i, h in enumerate(self.hashes) if h and self.ids[i] is None]
 
-    def fail(self, rows: Iterable[int], text: str, reason: str) -> None:
+    def fail(self, rows: Iterable[int], text: str, why: str) -> None:
         for i in rows:
             self.errors[i] = text
-            self.failed[reason] = self.failed.get(reason, 0) + 1
+            self.failed[why] = self.failed.get(why, 0) + 1
+
+    def hold(self, todo: list[int], allowed: int, limit: int) -> list[int]:
+        """The first ``allowed`` rows of ``todo``; the others are left for the next run."""
+        for i in todo[allowed:]:
+            self.errors[i] = f"not sent: max_requests={limit} reached; run again to continue"
+        self.held = max(0, len(todo) - allowed)
+        return todo[:allowed]
 
     def settle_doubts(self, client: Client, todo: list[int]) -> list[int]:
         """Reconcile first when rows to send have uncertain twins; the rows still to send."""
-        if self.force:
-            return todo
-        doubt = self.ledger.uncertain()
+        doubt = {} if self.force else self.ledger.uncertain()
         if not any(self.hashes[i] in doubt for i in todo):
             return todo
         try:
@@ -188,61 +136,45 @@ class _Push:
             self.confirmed += len(rows)
         elif maybe_applied(error):
             self.ledger.mark_uncertain(self.hashes[i] for i in rows)
-            self.fail(rows, _uncertain_text(error), "uncertain")
+            self.fail(rows, f"uncertain ({reason(error)}): no clear answer after sending, so the "
+                            "row may be in the list; push again to reconcile", "uncertain")
         else:
-            reason = error.reason if isinstance(error, SalesRocksError) else "error"
-            self.fail(rows, describe(error), reason)
+            self.fail(rows, describe(error), reason(error))
         self.tally.done += len(rows)
         self.tally.failed += 0 if error is None else len(rows)
 
 
-def _check_list(client: Client, list_id: str) -> None:
-    """Raise ``NotFoundError`` now for a list that is not there, rather than once per chunk;
-    any other failure is left for the chunks to meet and report row by row."""
-    try:
-        run(client, lambda ac: ac.call("get_list_data", {"list_id": list_id, "page": 1, "size": 1}))
-    except (NotFoundError, AuthenticationError):
-        raise
-    except SalesRocksError:
-        return
-
-
 def _settle(client: Client, ledger: Ledger, list_id: str) -> dict[str, int]:
-    doubt = ledger.uncertain()
-    rows = sum(doubt.values())
-    if not rows:
-        return {"uncertain": 0, "found": 0, "missing": 0}
-    found: dict[str, list[str]] = {}
-    for record in list_records(client, list_id):
-        h, oid = fingerprint(record), contact_id(record.get("_id"))
-        if h in doubt and oid is not None:
-            found.setdefault(h, []).append(oid)
-    adopted = ledger.settle(found)
-    return {"uncertain": rows, "found": adopted, "missing": rows - adopted}
+    """Read the list back (only if rows are in doubt) and settle the doubt from it."""
+    return ledger.settle_records(list_records(client, list_id) if ledger.uncertain() else [])
 
 
 def _send(client: Client, push: _Push, contacts_: list[dict | None], todo: list[int],
           size: int, bar: Bar) -> None:
-    """Send ``todo`` in chunks, concurrently; record each chunk as its answer arrives."""
+    """Send ``todo`` in chunks, concurrently; record each chunk as its answer arrives.
+
+    On any exception (Ctrl-C, a failing ledger), every chunk not yet recorded, finished
+    or not, is marked uncertain before re-raising: it may have landed.
+    """
     futures: dict[concurrent.futures.Future[Any], list[int]] = {}
     for start in range(0, len(todo), size):
         rows = todo[start:start + size]
         body = {"list_id": push.list_id, "data": [contacts_[i] for i in rows]}
         futures[client.submit(lambda ac, b=body: ac.call(ADD, b))] = rows
-    waiting = set(futures)
+    unrecorded = set(futures)
     try:
-        while waiting:
-            done, waiting = concurrent.futures.wait(waiting, timeout=_POLL_S,
-                                                    return_when=concurrent.futures.FIRST_COMPLETED)
+        while unrecorded:
+            done, _ = concurrent.futures.wait(unrecorded, timeout=_POLL_S,
+                                              return_when=concurrent.futures.FIRST_COMPLETED)
             for future in done:
                 error = future.exception()
                 push.record(futures[future], None if error else future.result(), error)
+                unrecorded.discard(future)
             bar.show(push.tally, client.aclient.stats)
     except BaseException:
-        # Ctrl-C or a failing ledger: what was in flight may have landed, so it is uncertain.
-        for future in waiting:
+        for future in unrecorded:
             future.cancel()
-        push.ledger.mark_uncertain(push.hashes[i] for f in waiting for i in futures[f])
+        push.ledger.mark_uncertain(push.hashes[i] for f in unrecorded for i in futures[f])
         raise
 
 
@@ -255,6 +187,7 @@ def push_to_list(
     client: Client | None = None,
     progress: bool = True,
     chunk_size: int | None = None,
+    max_requests: int | None = None,
 ) -> pd.DataFrame:
     """Add each row of ``frame`` to the editable list ``list_id``, once; a new frame back.
 
@@ -272,53 +205,100 @@ def push_to_list(
     content; identical rows are distinct contacts); ``force=True`` sends every row
     again. Rows whose answer was lost are marked ``uncertain``; the next push reads the
     list back and matches them by content before sending, so nothing is duplicated.
-    The run report is in ``result.attrs["salesrocks"]`` and :func:`last_report`.
+
+    ``max_requests=N`` sends at most N Add to List requests (the reads that check the
+    list or reconcile are not counted); the rows beyond them, in frame order, get
+    ``not sent: max_requests=N reached; run again to continue``, and the next push
+    continues with them. The run report is in ``result.attrs["salesrocks"]`` and
+    :func:`last_report`; on Ctrl-C it is shown marked interrupted and the interrupt
+    is raised again, every chunk in flight marked uncertain.
 
     Raises before sending anything: ``AuthenticationError`` for refused credentials,
     ``NotFoundError`` for a list that does not exist (or is not readable).
     """
     started = time.monotonic()
     names = contact_columns(frame, columns)
-    contacts_, errors = contacts(frame, names)
-    size = batch_size(chunk_size)
+    contacts_, errors = json_rows(frame, names)
+    size, limit = batch_size(chunk_size), budget(max_requests)
     with using(client) as c:
         run(c, lambda ac: ac.login())
-        aclient = c.aclient
-        before = (aclient.stats.requests, aclient.stats.retries, aclient.stats.rate_limited)
-        with Ledger(list_id, base_url=aclient.base_url, account=aclient.account) as ledger:
-            push = _Push(list_id, [fingerprint(x) if x else None for x in contacts_],
-                         [None] * len(frame), errors, ledger, force)
+        before = _counters(c.aclient)
+        with Ledger(list_id, base_url=c.base_url, account=c.account) as ledger:
+            push = _Push(list_id, [fingerprint(x) if x else None for x in contacts_], errors, ledger, force)
             todo = push.settle_doubts(c, push.pending())
+            if limit is not None:
+                todo = push.hold(todo, limit * size, limit)
             if todo and not push.read_back:
-                _check_list(c, list_id)
-            push.known = sum(1 for i in push.ids if i is not None)
+                check_list(c, list_id)
+            known = sum(1 for i in push.ids if i is not None)
             bar = Bar("push_to_list", len(todo), 0, enabled=progress and bool(todo))
             try:
                 _send(c, push, contacts_, todo, size, bar)
+            except KeyboardInterrupt:
+                bar.close()
+                announce(remember(_report(push, known, before, c.aclient, started, True)))
+                raise
             finally:
                 bar.close()
-        after = (aclient.stats.requests, aclient.stats.retries, aclient.stats.rate_limited)
-    report = _report(frame, push, errors, [b - a for a, b in zip(before, after, strict=True)],
-                     time.monotonic() - started)
+        report = remember(_report(push, known, before, c.aclient, started))
     result = attach(frame, {"sr_contact_id": push.ids, "sr_push_error": push.errors}, overwrite=True)
-    result.attrs["salesrocks"] = remember(report)
+    result.attrs["salesrocks"] = report
     announce(report, progress)
     return result
 
 
-def _report(frame: pd.DataFrame, push: _Push, problems: list[str | None], deltas: list[int],
-            elapsed: float) -> RunReport:
+def _counters(aclient: AsyncClient) -> tuple[int, int, int]:
+    return aclient.stats.requests, aclient.stats.retries, aclient.stats.rate_limited
+
+
+def _report(push: _Push, known: int, before: tuple[int, int, int], aclient: AsyncClient,
+            started: float, interrupted: bool = False) -> RunReport:
+    """The report of this run: request counters are the client's since ``before``."""
+    deltas = [b - a for a, b in zip(before, _counters(aclient), strict=True)]
     skipped: dict[str, int] = {}
-    for h, problem in zip(push.hashes, problems, strict=True):
+    for h, problem in zip(push.hashes, push.errors, strict=True):
         if h is None and problem:
-            reason = problem.split(":", 1)[0]
-            skipped[reason] = skipped.get(reason, 0) + 1
+            why = problem.split(":", 1)[0]
+            skipped[why] = skipped.get(why, 0) + 1
     return RunReport(
-        "push_to_list", ADD.path, rows=len(frame), distinct=sum(1 for h in push.hashes if h),
-        cache_hits=push.known, requests_sent=deltas[0], answered=push.confirmed,
-        skipped=skipped, failed=dict(push.failed), retries=deltas[1], rate_limited=deltas[2],
-        elapsed_s=elapsed,
+        "push_to_list", ADD.path, rows=len(push.hashes), distinct=sum(1 for h in push.hashes if h),
+        cache_hits=known, requests_sent=deltas[0], answered=push.confirmed, skipped=skipped,
+        failed=dict(push.failed), unanswered=push.held, retries=deltas[1], rate_limited=deltas[2],
+        elapsed_s=time.monotonic() - started, interrupted=interrupted,
     )
+
+
+def push_estimate(frame: pd.DataFrame, list_id: str, columns: str | Sequence[str] | None = None, *,
+                  force: bool = False, client: Client | None = None, chunk_size: int | None = None,
+                  max_requests: int | None = None) -> dict[str, int]:
+    """What :func:`push_to_list` with the same arguments would send, from the ledger alone.
+
+    Sends nothing, not even a login: the list's ledger is found by the service's base
+    URL and the account (the username, else the token's ``sub``) of ``client`` or of
+    the settings. Returns ``rows`` in the frame; ``skipped`` (nothing to send, or
+    infinity); ``already_pushed`` (confirmed, not sent again; 0 with ``force``);
+    ``to_send``; ``uncertain``, those of ``to_send`` whose earlier answer was lost: the
+    push first reads the list back, which may adopt them, so ``to_send`` is an upper
+    bound; ``held`` back by ``max_requests``; ``requests``, Add to List requests.
+    """
+    contacts_, _ = json_rows(frame, contact_columns(frame, columns))
+    hashes = [fingerprint(x) if x else None for x in contacts_]
+    size, limit = batch_size(chunk_size), budget(max_requests)
+    known: list[str | None] = [None] * len(hashes)
+    doubt: dict[str, int] = {}
+    if not force and ledger_directory().is_dir():
+        aclient = client.aclient if client is not None else AsyncClient()  # no session, no request
+        with Ledger(list_id, base_url=aclient.base_url, account=aclient.account) as ledger:
+            known, doubt = ledger.match(hashes), ledger.uncertain()
+    todo = [h for h, oid in zip(hashes, known, strict=True) if h and oid is None]
+    sendable = len(todo) if limit is None else min(len(todo), limit * size)
+    sending = Counter(todo[:sendable])
+    return {
+        "rows": len(hashes), "skipped": hashes.count(None),
+        "already_pushed": sum(1 for oid in known if oid), "to_send": sendable,
+        "uncertain": sum(min(n, sending[h]) for h, n in doubt.items() if h in sending),
+        "held": len(todo) - sendable, "requests": -(-sendable // size),
+    }
 
 
 def reconcile(list_id: str, *, client: Client | None = None) -> dict[str, int]:
@@ -332,5 +312,5 @@ def reconcile(list_id: str, *, client: Client | None = None) -> dict[str, int]:
     """
     with using(client) as c:
         run(c, lambda ac: ac.login())
-        with Ledger(list_id, base_url=c.aclient.base_url, account=c.aclient.account) as ledger:
+        with Ledger(list_id, base_url=c.base_url, account=c.account) as ledger:
             return _settle(c, ledger, list_id)

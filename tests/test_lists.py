@@ -15,6 +15,7 @@ from sr_frames.lists import (
     delete_contacts,
     get_lists,
     read_list,
+    read_pages,
     update_contacts,
 )
 from sr_frames.push import push_to_list
@@ -69,6 +70,36 @@ def test_read_list_returns_every_pushed_row(filled, sandbox):
     assert sandbox.count("get_list_data") >= 9
 
 
+def test_reading_goes_on_until_an_empty_page(filled, sandbox):
+    list_id, pushed = filled
+    reads = sandbox.count("get_list_data")
+
+    contacts = read_list(list_id, page_size=100)
+
+    assert contacts["email"].tolist() == pushed["email"].tolist()
+    assert sandbox.count("get_list_data") - reads == 4  # 100, 100, 50, then an empty page
+
+
+class CappedPages:
+    """A service that serves at most ``cap`` records a page, whatever size is asked."""
+
+    def __init__(self, aclient, cap):
+        self.aclient, self.cap = aclient, cap
+
+    async def call(self, method, body):
+        return await self.aclient.call(method, {**body, "size": min(body["size"], self.cap)})
+
+
+def test_a_service_capping_the_page_size_loses_no_contact(filled):
+    list_id, pushed = filled
+
+    with Client() as client:
+        records = client.submit(lambda ac: read_pages(
+            CappedPages(ac, 40), "get_list_data", {"list_id": list_id}, 100)).result()
+
+    assert [r["email"] for r in records] == pushed["email"].tolist()
+
+
 def test_reading_an_empty_list_gives_an_empty_frame(sandbox):
     contacts = read_list(create_list("empty"))
 
@@ -106,6 +137,32 @@ def test_a_failing_update_chunk_is_counted_and_the_others_land(filled, sandbox):
 def test_update_needs_an_id_column(sandbox):
     with pytest.raises(KeyError, match="_id"):
         update_contacts(pd.DataFrame({"email": ["a@example.com"]}))
+    with pytest.raises(KeyError, match=r"Did you mean 'id'\?.*Columns: 'id', 'email'"):
+        update_contacts(pd.DataFrame({"id": ["x"], "email": ["a@example.com"]}))
+
+
+def test_update_takes_the_ids_from_another_column(filled):
+    list_id, _ = filled
+    contacts = read_list(list_id).rename(columns={"_id": "contact"}).iloc[:5].assign(stage="won")
+
+    counts = update_contacts(contacts, id_column="contact")
+
+    assert (counts["matched"], counts["modified"]) == (5, 5)
+    assert "contact" not in read_list(list_id).columns
+
+
+def test_update_never_sends_secrets_nor_moves_a_contact(filled, sandbox):
+    list_id, _ = filled
+    contacts = read_list(list_id).iloc[:3].assign(
+        stage="won", password="hunter2", secret="s3cret", list_id="elsewhere")
+
+    update_contacts(contacts)
+
+    (request,) = sandbox.requests("update_list_data")
+    assert [set(row) for row in request["body"]["data"]] == [{"_id", "name", "email", "stage"}] * 3
+    after = read_list(list_id)
+    assert {"password", "secret"}.isdisjoint(after.columns)
+    assert (after["list_id"] == list_id).all()
 
 
 def test_deleted_ids_are_gone(filled):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 
 import pandas as pd
 import pytest
 
-from sr_frames import Client, cache_info, config
+from sr_frames import Client, cache_info, config, endpoints
 from sr_frames.lists import create_list, read_list
 from sr_frames.mailboxes import create_email_connections, create_email_warmers
 from sr_frames.push import push_to_list
@@ -116,6 +117,43 @@ def test_a_lost_answer_says_the_connection_may_exist(sandbox):
 def test_missing_columns_are_named(sandbox):
     with pytest.raises(KeyError, match="secret"):
         create_email_connections(mailboxes(1).drop(columns="secret"), progress=False)
+    with pytest.raises(KeyError, match=r"column 'secret' \(argument secret=\).*Did you mean 'secrets'"):
+        create_email_connections(mailboxes(1).rename(columns={"secret": "secrets"}), progress=False)
+    with pytest.raises(TypeError, match="unknown field"):
+        create_email_connections(mailboxes(1), pasword="password", progress=False)
+    assert sandbox.count("create_email_connection") == 0
+
+
+def test_a_keyword_names_the_column_of_a_field(sandbox):
+    frame = mailboxes(2).rename(columns={"secret": "mailbox_password", "smtp_port": "port"})
+
+    created = create_email_connections(frame, secret="mailbox_password", smtp_port="port", progress=False)
+
+    assert created["connection_error"].isna().all()
+    assert "mailbox_password" not in created.columns  # the secret's column is dropped, whatever its name
+    assert SENTINEL not in created.to_csv()
+    assert sandbox.requests("create_email_connection")[0]["body"]["smtp_port"] == "465"
+
+
+def test_result_columns_come_from_the_endpoint_table(sandbox, monkeypatch):
+    table = endpoints.endpoint("create_email_connection")
+    monkeypatch.setitem(endpoints.BY_METHOD, "create_email_connection", dataclasses.replace(
+        table, columns={"id": "mailbox_id", "type": "mailbox_kind"}, error_column="mailbox_error"))
+
+    created = create_email_connections(mailboxes(1), progress=False)
+
+    assert created.columns.tolist()[-3:] == ["mailbox_id", "mailbox_kind", "mailbox_error"]
+    assert created["mailbox_id"].notna().all()
+
+
+def test_the_report_counts_this_runs_requests_only(sandbox):
+    with Client() as client:
+        create_email_connections(mailboxes(3), client=client, progress=False)
+        seen = sandbox.stats()["total"]
+
+        again = create_email_connections(mailboxes(2), client=client, progress=False)
+
+    assert again.attrs["salesrocks"].requests_sent == sandbox.stats()["total"] - seen == 2
 
 
 def test_warmers_for_connected_mailboxes(sandbox):

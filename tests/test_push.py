@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import stat
+import subprocess
+import sys
+import time
 from contextlib import closing
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from sr_frames import Client, config
+from sr_frames import Client, config, push
 from sr_frames.ledger import LEDGER_DIRECTORY, Ledger, fingerprint
 from sr_frames.lists import create_list, read_list
-from sr_frames.push import push_to_list, reconcile
+from sr_frames.push import push_estimate, push_to_list, reconcile
+from sr_frames.report import last_report
 
 
 def leads(n: int = 250, start: int = 0) -> pd.DataFrame:
@@ -36,7 +41,7 @@ def list_emails(list_id: str) -> list[str]:
     return read_list(list_id)["email"].tolist()
 
 
-# --- acceptance ------------------------------------------------------------------------
+# --- every row once -------------------------------------------------------------------
 
 def test_push_250_rows_then_the_same_frame_again_sends_nothing(sandbox):
     frame = leads(250)
@@ -128,6 +133,158 @@ def test_reconcile_reads_the_list_back_without_adding_anything(sandbox):
     done = push_to_list(frame, list_id, progress=False)
     assert done["sr_contact_id"].notna().all()
     assert sandbox.count("add_to_list") == adds
+
+
+# --- Ctrl-C ----------------------------------------------------------------------------
+
+def test_ctrl_c_while_answers_are_recorded_leaves_no_row_unaccounted(sandbox, monkeypatch):
+    sandbox.configure(latency_ms=200)
+    frame = leads(50)
+    list_id = create_list("interrupted")
+    record, calls = push._Push.record, []
+
+    def interrupted_record(self, rows, answer=None, error=None):
+        calls.append(rows)
+        if len(calls) > 1:
+            raise KeyboardInterrupt  # lands while finished chunks wait to be recorded
+        time.sleep(0.5)  # meanwhile every other chunk is answered
+        record(self, rows, answer, error)
+
+    monkeypatch.setattr(push._Push, "record", interrupted_record)
+    with pytest.raises(KeyboardInterrupt):
+        push_to_list(frame, list_id, chunk_size=10, progress=False)
+    monkeypatch.setattr(push._Push, "record", record)
+    sandbox.configure(latency_ms=0)
+    assert sandbox.count("add_to_list") == 5
+    assert last_report().interrupted and last_report().answered == 10
+
+    second = push_to_list(frame, list_id, chunk_size=10, progress=False)
+
+    assert sandbox.count("add_to_list") == 5  # the landed chunks were adopted, not resent
+    assert second["sr_contact_id"].notna().all()
+    assert sorted(list_emails(list_id)) == sorted(frame["email"])
+
+
+_PUSH_SCRIPT = """
+import sys
+import pandas as pd
+from sr_frames.push import push_to_list
+
+frame = pd.DataFrame({"email": [f"p{i}@example.com" for i in range(int(sys.argv[2]))]})
+push_to_list(frame, sys.argv[1], chunk_size=5, progress=False)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
+def test_sigint_in_the_middle_of_a_push_then_a_second_push_completes_it(sandbox, tmp_path):
+    sandbox.configure(latency_ms=300)
+    rows = 400
+    list_id = create_list("sigint")
+    script = tmp_path / "push.py"
+    script.write_text(_PUSH_SCRIPT)
+    child = subprocess.Popen([sys.executable, str(script), list_id, str(rows)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while sandbox.count("add_to_list") < 40 and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=30)
+    finally:
+        child.kill()
+    assert child.returncode != 0 and "KeyboardInterrupt" in err
+    assert "interrupted" in err  # the report says so, even with progress off
+    assert 0 < sandbox.count("add_to_list") < rows / 5
+    deadline = time.monotonic() + 10
+    while any(r["status"] is None for r in sandbox.requests("add_to_list")) and time.monotonic() < deadline:
+        time.sleep(0.02)  # the adds in flight land after the client has gone
+    sandbox.configure(latency_ms=0)
+
+    frame = pd.DataFrame({"email": [f"p{i}@example.com" for i in range(rows)]})
+    second = push_to_list(frame, list_id, chunk_size=5, progress=False)
+
+    contacts = read_list(list_id)
+    assert len(contacts) == rows
+    assert not contacts["email"].duplicated().any()
+    assert second["sr_contact_id"].notna().all()
+
+
+# --- a budget and an estimate ----------------------------------------------------------
+
+def test_max_requests_sends_no_more_and_the_next_push_continues(sandbox):
+    frame = leads(250)
+    list_id = create_list("budget")
+
+    first = push_to_list(frame, list_id, max_requests=2, progress=False)
+
+    assert sandbox.count("add_to_list") == 2
+    held = first["sr_push_error"].notna()
+    assert held.tolist() == [False] * 200 + [True] * 50  # in frame order
+    assert (first.loc[held, "sr_push_error"]
+            == "not sent: max_requests=2 reached; run again to continue").all()
+    assert first.attrs["salesrocks"].unanswered == 50
+    assert first.attrs["salesrocks"].failed == {}
+
+    second = push_to_list(frame, list_id, max_requests=2, progress=False)
+
+    assert sandbox.count("add_to_list") == 3
+    assert second["sr_contact_id"].notna().all() and second["sr_push_error"].isna().all()
+    assert len(read_list(list_id)) == 250
+
+
+def test_max_requests_zero_sends_nothing(sandbox):
+    list_id = create_list("nothing")
+
+    pushed = push_to_list(leads(10), list_id, max_requests=0, progress=False)
+
+    assert pushed["sr_push_error"].str.startswith("not sent: max_requests=0").all()
+    assert sandbox.count("add_to_list") == 0 and sandbox.count("get_list_data") == 0
+    with pytest.raises(ValueError, match="max_requests"):
+        push_to_list(leads(10), list_id, max_requests=-1, progress=False)
+
+
+def test_the_estimate_reads_the_ledger_and_sends_nothing(sandbox):
+    frame = leads(250)
+    frame.loc[frame.index[0], ["first_name", "email", "company", "employees"]] = None
+    list_id = create_list("estimate")
+    ledger = config.settings().resolved_cache_dir / LEDGER_DIRECTORY
+
+    def estimate(**options):
+        seen = sandbox.stats()["total"]
+        answer = push_estimate(frame, list_id, **options)
+        assert sandbox.stats()["total"] == seen  # not even a login
+        return answer
+
+    assert estimate() == {"rows": 250, "skipped": 1, "already_pushed": 0, "to_send": 249,
+                          "uncertain": 0, "held": 0, "requests": 3}
+    assert not ledger.exists()  # an estimate writes nothing
+    push_to_list(frame.iloc[:121], list_id, progress=False)
+    sandbox.add_fault("lost_answer", path="add_to_list", times=1)
+    push_to_list(frame.iloc[:171], list_id, progress=False)  # rows 121-170: answer lost
+
+    assert estimate() == {"rows": 250, "skipped": 1, "already_pushed": 120, "to_send": 129,
+                          "uncertain": 50, "held": 0, "requests": 2}
+    assert estimate(max_requests=1)["held"] == 29
+    assert estimate(force=True)["to_send"] == 249
+    with Client() as client:
+        assert push_estimate(frame, list_id, client=client)["already_pushed"] == 120
+        assert client.stats.requests == client.stats.logins == 0
+    adds = sandbox.count("add_to_list")
+    push_to_list(frame, list_id, progress=False)
+    assert sandbox.count("add_to_list") - adds == 1  # the 79 rows never sent
+    assert estimate()["to_send"] == 0
+
+
+def test_the_report_counts_this_runs_requests_only(sandbox):
+    with Client() as client:
+        list_id = create_list("shared", client=client)
+        push_to_list(leads(150), list_id, client=client, progress=False)
+        seen = sandbox.stats()["total"]
+
+        again = push_to_list(leads(250), list_id, client=client, progress=False)
+
+    assert again.attrs["salesrocks"].requests_sent == sandbox.stats()["total"] - seen == 2
 
 
 # --- what goes on the wire -------------------------------------------------------------

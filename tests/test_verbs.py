@@ -163,6 +163,15 @@ def test_find_email_by_domain_or_by_company(sandbox):
         assert (None if pd.isna(found) else found) == expected.get("email")
 
 
+def test_a_cached_not_found_reads_like_a_fresh_one(sandbox):
+    domains = pd.DataFrame({"domain": [f"company{i}.com" for i in range(40)]})
+    fresh = domains.salesrocks.email_patterns(progress=False)
+    cached = domains.salesrocks.email_patterns(progress=False)
+    assert cached.attrs["salesrocks"].requests_sent == 0
+    assert fresh["email_patterns_error"].str.startswith("not found: No").any()
+    pd.testing.assert_frame_equal(fresh, cached)
+
+
 def test_domain_level_look_ups_are_asked_once_per_domain(sandbox):
     leads = pd.DataFrame({"domain": ["engines.io", "ENGINES.io", "bletchley.uk"] * 20})
     patterns = leads.salesrocks.email_patterns(progress=False)

@@ -1,0 +1,302 @@
+"""``ddf.salesrocks`` on Dask: lazy, one request per distinct input across partitions,
+one cache and one rate limit for the whole cluster, the pandas verbs' results row for row.
+
+The cluster is two worker processes started with an environment that holds no
+credentials, a cache directory of its own and an address where nothing listens: every
+setting the workers use has to come with the tasks. They reach the in-process sandbox
+over HTTP on 127.0.0.1.
+"""
+
+import os
+import random
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+import dask  # noqa: E402
+
+import sr_frames  # noqa: E402
+from sr_frames import checks, config, dask_accessor, shared_limit  # noqa: E402
+from sr_frames.accessor import VERBS  # noqa: E402
+from sr_frames.cache import CacheWarning  # noqa: E402
+from sr_frames.endpoints import endpoint  # noqa: E402
+from sr_frames.plan import make_plan  # noqa: E402
+
+dask_accessor.register()
+
+SENTINEL = "sentinel-password-3f9c1e"
+MESS = [" Alice@Example.COM ", "alice@example.com", "ALICE@EXAMPLE.COM", "no-at-sign",
+        "also.no.at", 12345, None, np.nan, "", "   ", "bob@example.org"]
+
+
+def lead_partition(number, rows, distinct):
+    """Rows of partition ``number``: ``distinct`` addresses plus every kind of mess,
+    under a shuffled, duplicated text index."""
+    rng = random.Random(number)
+    pool = [f"person{i}@company{i % 37}.com" for i in range(distinct)] + MESS
+    values = [pool[(number * rows + i) % len(pool)] for i in range(rows)]
+    rng.shuffle(values)
+    index = [f"lead-{rng.randrange(rows)}" for _ in range(rows)]
+    return pd.DataFrame({"email": values, "owner": [f"rep{i % 5}" for i in range(rows)]},
+                        index=index)
+
+
+def leads(partitions, rows, distinct):
+    """A Dask frame built on the workers (no data in the graph) and its pandas twin."""
+    ddf = dd.from_map(lead_partition, range(partitions), rows=rows, distinct=distinct)
+    return ddf, ddf.compute()
+
+
+def valid_addresses(values):
+    texts = {checks.normalise("email", str(v)) for v in values if not pd.isna(v) and str(v).strip()}
+    return {t for t in texts if checks.email_syntax_error(t) is None}
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """Two worker processes that know nothing of the test's settings."""
+    decoy = {config.ENV_BASE_URL: "http://127.0.0.1:9",
+             config.ENV_CACHE_DIR: str(tmp_path_factory.mktemp("worker-cache"))}
+    with pytest.MonkeyPatch.context() as env:
+        for name in (config.ENV_USERNAME, config.ENV_PASSWORD, config.ENV_TOKEN):
+            env.delenv(name, raising=False)
+        for name, value in decoy.items():
+            env.setenv(name, value)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            local = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                             dashboard_address=None, silence_logs=40)
+    yield local
+    local.close()
+
+
+@pytest.fixture
+def dask_client(cluster):
+    with distributed.Client(cluster) as client:
+        yield client
+
+
+def test_building_sends_nothing_computing_sends_each_distinct_address_once(sandbox, dask_client):
+    ddf, frame = leads(partitions=20, rows=10_000, distinct=1_500)
+    assert (len(frame), ddf.npartitions) == (200_000, 20)
+
+    checked = ddf.salesrocks.verify_emails()
+    assert sandbox.stats()["total"] == 0, "building the graph sends nothing, not even a login"
+    assert list(checked.columns) == ["email", "owner", *endpoint("verify_email").result_columns()]
+
+    result = checked.compute()
+    valid = valid_addresses(frame["email"])
+    received = [r["body"]["email"] for r in sandbox.requests("verify_email")]
+    assert sorted(received) == sorted(valid), "each distinct valid address exactly once"
+
+    expected = frame.salesrocks.verify_emails(progress=False)
+    assert sandbox.count("verify_email") == len(valid), "the workers' answers are in the cache"
+    pd.testing.assert_frame_equal(result, expected)
+
+
+def test_every_verb_gives_the_pandas_result_and_dtypes(sandbox):
+    frame = pd.DataFrame({
+        "email": ["ada@acme.com", " ADA@acme.com", None, "broken", "bob@example.org", "eve@gmail.com"],
+        "phone": ["020 7946 0958", "+44 20 7946 0958", None, "abc", "+1 415 555 0132", "38922037347"],
+        "first_name": ["Ada", "ada", "Bob", None, "Eve", "Zoë"],
+        "last_name": ["Love", "Love", "Smith", "X", "Ng", "Núñez"],
+        "domain": ["acme.com", "ACME.com", "bad domain", None, "example.org", "umbrella.eu"],
+        "company": ["Acme", "acme", None, "Initech", "Umbrella", "Globex"],
+        "company_linkedin": ["acme", "https://www.linkedin.com/company/acme/", None, "initech",
+                             "umbrella", "globex"],
+        "linkedin": ["jane-doe", "https://www.linkedin.com/in/jane-doe/", None, "john", "eve-ng", "zoe"],
+    }, index=[5, 3, 5, 1, 0, 2])
+    ddf = dd.from_pandas(frame, npartitions=3, sort=False)
+    frame = ddf.compute()  # the data as Dask holds it (text columns in its string dtype)
+    calls = {verb: {} for verb in VERBS}
+    calls["verify_phones"] = {"region": "GB"}
+    calls["find_email"] = {"company": "company"}
+    calls["generate_emails"] = {"use_service": True}
+    with dask.config.set(scheduler="threads"):
+        for verb, arguments in calls.items():
+            # each run asks afresh, so both see the same answers from the sandbox
+            expected = getattr(frame.salesrocks, verb)(progress=False, cache=False, **arguments)
+            result = getattr(ddf.salesrocks, verb)(cache=False, **arguments).compute()
+            pd.testing.assert_frame_equal(result, expected, obj=verb)
+
+
+def test_index_divisions_and_prefix_are_kept(sandbox):
+    emails = [f"user{i % 7}@example.com" for i in range(39)] + [None]
+    frame = pd.DataFrame({"email": emails}, index=pd.RangeIndex(100, 140))
+    ddf = dd.from_pandas(frame, npartitions=4)
+    frame = ddf.compute()
+    checked = ddf.salesrocks.verify_emails(prefix="v_")
+    assert checked.divisions == ddf.divisions
+    with dask.config.set(scheduler="threads"):
+        result = checked.compute()
+    pd.testing.assert_frame_equal(result, frame.salesrocks.verify_emails(prefix="v_", progress=False))
+    assert sandbox.count("verify_email") == 7
+
+
+def test_the_rate_limit_is_one_limit_for_the_whole_cluster(sandbox, dask_client):
+    sandbox.configure(rate_limit=40)
+    sr_frames.configure(rate_limit=40)
+    ddf, frame = leads(partitions=20, rows=500, distinct=200)
+
+    started = time.monotonic()
+    result = ddf.salesrocks.verify_emails().compute()
+    elapsed = time.monotonic() - started
+
+    stats = sandbox.stats()
+    assert stats["rate_limited"] <= 3, stats
+    arrivals = sorted(r["t"] for r in sandbox.requests())
+    assert len(arrivals) >= len(valid_addresses(frame["email"]))
+    busiest = max(np.searchsorted(arrivals, t + 1.0) - i for i, t in enumerate(arrivals))
+    assert busiest <= 48, "two workers together keep to 40 requests a second"
+    assert elapsed >= len(arrivals) / 40 - 1.5
+    assert result["email_status"].notna().sum() == frame["email"].map(
+        lambda v: not pd.isna(v) and bool(str(v).strip())).sum(), "no row fails"
+    assert result["email_error"].dropna().eq("missing value in 'email'").all()
+
+
+def test_credentials_travel_with_the_tasks_but_never_show(sandbox, dask_client, monkeypatch):
+    sandbox.configure(password=SENTINEL)
+    monkeypatch.setenv(config.ENV_PASSWORD, SENTINEL)
+    ddf, _ = leads(partitions=4, rows=200, distinct=30)
+
+    checked = ddf.salesrocks.verify_emails()
+    graph = checked.__dask_graph__()
+    shown = "\n".join([*shown_texts(dict(graph)), str(list(graph)), repr(checked.expr)])
+    assert SENTINEL not in shown
+    assert "WorkerSettings(" in shown, "the settings are in the graph, masked"
+
+    result = checked.compute()
+    assert result["email_status"].notna().any(), "the workers logged in with the password"
+    logs = [str(dask_client.get_worker_logs()), str(dask_client.get_scheduler_logs())]
+    assert not any(SENTINEL in text for text in logs)
+    assert SENTINEL not in repr(dask_accessor.WorkerSettings.resolve())
+
+    monkeypatch.setenv(config.ENV_PASSWORD, "another password")
+    assert ddf.salesrocks.verify_emails()._name != checked._name, (
+        "Dask reuses a graph by name: new credentials must make a new one")
+
+
+def test_max_requests_is_one_budget_for_the_whole_computation(sandbox, dask_client):
+    ddf, frame = leads(partitions=8, rows=100, distinct=60)
+    valid = valid_addresses(frame["email"])
+
+    first = ddf.salesrocks.verify_emails(max_requests=25).compute()
+    assert sandbox.count("verify_email") == 25
+    left = first["email_error"].fillna("").str.startswith("not sent: max_requests=25")
+    assert left.any()
+
+    ddf.salesrocks.verify_emails(max_requests=25).compute()
+    assert sandbox.count("verify_email") == 50, "a second run continues: answers are cached"
+    again = ddf.salesrocks.verify_emails(max_requests=len(valid)).compute()
+    assert sandbox.count("verify_email") == len(valid)
+    assert not again["email_error"].fillna("").str.startswith("not sent").any()
+
+
+def test_arguments_are_checked_when_the_graph_is_built():
+    ddf = dd.from_pandas(pd.DataFrame({"email": ["a@example.com"]}), npartitions=1)
+    with pytest.raises(KeyError, match="'mail'"):
+        ddf.salesrocks.verify_emails("mail")
+    with pytest.raises(TypeError, match="client="):
+        ddf.salesrocks.verify_emails(client=sr_frames.Client())
+    with pytest.raises(TypeError, match="unknown option"):
+        ddf.salesrocks.verify_emails(colour="red")
+    assert set(VERBS) <= set(dir(ddf.salesrocks))
+
+
+def test_keys_group_rows_exactly_as_the_pandas_plan_does():
+    frame = lead_partition(3, rows=2_000, distinct=50)
+    ep = endpoint("verify_email")
+    plan = make_plan(ep, {"email": frame["email"]})
+    keys = dask_accessor.row_keys(frame, [("email", "email", None)])
+    codes, _ = pd.factorize(keys)
+    pairs = set(zip(plan.row_slot.tolist(), codes.tolist(), strict=True))
+    assert len(pairs) == len(set(plan.row_slot.tolist())) == len(set(codes.tolist()))
+
+
+def test_the_shared_rate_limiter_spaces_every_process_on_one_schedule(tmp_path):
+    now = [100.0]
+    first = shared_limit.SharedRateLimiter(10, tmp_path, "scope", clock=lambda: now[0])
+    second = shared_limit.SharedRateLimiter(10, tmp_path, "scope", clock=lambda: now[0])
+    other = shared_limit.SharedRateLimiter(10, tmp_path, "elsewhere", clock=lambda: now[0])
+    waits = [first.reserve(), second.reserve(), first.reserve(), other.reserve()]
+    assert waits == pytest.approx([0.0, 0.1, 0.2, 0.0])
+    now[0] += 5
+    assert second.reserve() == 0.0
+    for limiter in (first, second, other):
+        limiter.close()
+
+
+def test_a_shared_budget_is_never_overspent(tmp_path):
+    grants = [shared_limit.take_budget(tmp_path, "run-1", 25, wanted) for wanted in (10, 10, 10, 10)]
+    assert grants == [10, 10, 5, 0]
+    assert shared_limit.take_budget(tmp_path, "run-2", 25, 30) == 25
+
+
+def test_a_broken_store_falls_back_to_this_process(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    limiter = shared_limit.SharedRateLimiter(10, blocked, "scope", clock=lambda: 0.0)
+    with pytest.warns(CacheWarning, match="only its own"):
+        assert limiter.reserve() == 0.0
+    assert limiter.reserve() == pytest.approx(0.1)
+    with pytest.warns(CacheWarning, match="budget"):
+        assert shared_limit.take_budget(blocked, "run", 10, 5) == 0
+
+
+def shown_texts(node):
+    """The repr of everything in a graph: its tasks, their arguments, all the way down."""
+    if isinstance(node, dict):
+        return [t for k, v in node.items() for t in (repr(k), *shown_texts(v))]
+    if isinstance(node, list | tuple):
+        return [t for item in node for t in shown_texts(item)]
+    inner = [getattr(node, name, ()) for name in ("args", "kwargs", "value")]
+    inner = [i for i in inner if isinstance(i, dict | list | tuple) or hasattr(i, "__dask_tokenize__")]
+    return [repr(node), *(t for i in inner for t in shown_texts(i))]
+
+
+def _python(code, **env):
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, **env})
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_without_dask_the_library_imports_and_the_pandas_verbs_pass():
+    here = os.path.dirname(__file__)
+    out = _python(f"""
+        import sys
+        sys.modules["dask"] = None  # as if Dask were not installed
+        import pytest
+        import sr_frames
+        from sr_frames import dask_accessor
+        assert dask_accessor.register() is False
+        dask_accessor.register_on_import()
+        sys.exit(pytest.main([{os.path.join(here, "test_verbs.py")!r}, {__file__!r}, "-q",
+                              "-p", "no:cacheprovider"]))
+    """)
+    assert " passed, 1 skipped" in out and "failed" not in out, out
+
+
+def test_the_accessor_appears_when_dask_is_imported_after_sr_frames():
+    out = _python("""
+        import sys
+        import sr_frames
+        from sr_frames import dask_accessor
+        dask_accessor.register_on_import()
+        assert not any(m == "dask" or m.startswith("dask.") for m in sys.modules)
+        import pandas as pd
+        import dask.dataframe as dd
+        ddf = dd.from_pandas(pd.DataFrame({"email": ["a@b.co"]}), npartitions=1)
+        print(type(ddf.salesrocks).__name__, dask_accessor.register())
+    """)
+    assert out.strip() == "DaskSalesRocksAccessor True"
+
