@@ -37,13 +37,13 @@ from .errors import (
     SalesRocksError,
 )
 from .plan import Plan, Slot, check_locally
-from .progress import Bar, Tally
+from .progress import POLL_S, Bar, Tally
 from .report import RunReport, announce, remember, tally
 from .retry import RequestBudget
 
 __all__ = ["RunOptions", "count_requests", "preview", "run", "run_async"]
 
-_POLL_S = 0.1
+
 NOT_FOUND = "not found: "
 
 # One in-flight request per distinct input and client, across concurrent runs too.
@@ -367,7 +367,7 @@ def _wait(future: concurrent.futures.Future[None], state: _Run, aclient: AsyncCl
     try:
         while True:
             try:
-                future.result(timeout=_POLL_S)
+                future.result(timeout=POLL_S)
                 return
             except concurrent.futures.TimeoutError:
                 state.bar.show(state.tally, state.this_run(aclient.stats))
@@ -389,7 +389,7 @@ async def run_async(plan: Plan, verb: str, options: RunOptions,
                 sending = asyncio.create_task(_send(aclient, state, state.to_send))
                 try:
                     while not sending.done():
-                        await asyncio.wait({sending}, timeout=_POLL_S)
+                        await asyncio.wait({sending}, timeout=POLL_S)
                         state.bar.show(state.tally, state.this_run(aclient.stats))
                     await sending
                 finally:  # cancelled from outside: stop sending before anything closes

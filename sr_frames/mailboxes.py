@@ -28,13 +28,12 @@ from .config import Secret
 from .endpoints import Endpoint, endpoint
 from .frames import attach, column_error
 from .lists import using
-from .progress import Bar, Tally
+from .progress import Bar, Tally, drain
 from .report import RunReport, announce, remember
 from .values import convert, describe, is_missing, maybe_applied, reason, unique_columns
 
 __all__ = ["create_email_connections", "create_email_warmers"]
 
-_POLL_S = 0.1
 
 
 class _Outcome(NamedTuple):
@@ -135,21 +134,15 @@ def _run(frame: pd.DataFrame, method: str, verb: str, given: Mapping[str, Any],
 def _collect(ep: Endpoint, futures: Mapping[concurrent.futures.Future[Any], int],
              outcomes: list[_Outcome | None], bar: Bar, client: Client) -> None:
     """Fill ``outcomes`` as answers arrive, keeping the bar current; Ctrl-C cancels the rest."""
-    tally, waiting = Tally(), set(futures)
-    try:
-        while waiting:
-            done, waiting = concurrent.futures.wait(
-                waiting, timeout=_POLL_S, return_when=concurrent.futures.FIRST_COMPLETED)
-            for future in done:
-                error = future.exception()
-                row = outcomes[futures[future]] = _outcome(ep, None if error else future.result(), error)
-                tally.done += 1
-                tally.failed += row.error is not None
-            bar.show(tally, client.aclient.stats)
-    except BaseException:
-        for future in waiting:
-            future.cancel()
-        raise
+    tally = Tally()
+
+    def settle(future: concurrent.futures.Future[Any]) -> None:
+        error = future.exception()
+        row = outcomes[futures[future]] = _outcome(ep, None if error else future.result(), error)
+        tally.done += 1
+        tally.failed += row.error is not None
+
+    drain(set(futures), settle, lambda: bar.show(tally, client.aclient.stats))
 
 
 def _report(verb: str, ep: Endpoint, outcomes: Sequence[_Outcome | None], sent: int, started: float,

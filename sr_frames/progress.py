@@ -7,11 +7,15 @@ it waits, because ipykernel does not reliably show output written from another t
 
 from __future__ import annotations
 
+import concurrent.futures
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Bar", "Tally", "in_notebook"]
+POLL_S = 0.1
+
+__all__ = ["Bar", "Tally", "drain", "in_notebook"]
 
 
 @dataclass
@@ -80,3 +84,24 @@ class Bar:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+def drain(pending: set[concurrent.futures.Future[Any]],
+          on_done: Callable[[concurrent.futures.Future[Any]], None],
+          refresh: Callable[[], None]) -> None:
+    """Handle each future of ``pending`` on this thread as it finishes, refreshing the
+    bar in between. A future leaves ``pending`` only once ``on_done`` has handled it, so
+    after an exception (Ctrl-C) ``pending`` holds exactly what was not handled; those
+    are cancelled and the exception re-raised for the caller to settle them."""
+    try:
+        while pending:
+            done, _ = concurrent.futures.wait(pending, timeout=POLL_S,
+                                              return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in done:
+                on_done(future)
+                pending.discard(future)
+            refresh()
+    except BaseException:
+        for future in pending:
+            future.cancel()
+        raise

@@ -34,7 +34,7 @@ from .errors import InvalidResponseError, SalesRocksError
 from .frames import attach, column_error, original_columns
 from .ledger import Ledger, fingerprint, ledger_directory
 from .lists import check_list, list_records, run, using
-from .progress import Bar, Tally
+from .progress import Bar, Tally, drain
 from .report import RunReport, announce, remember
 from .values import batch_size, budget, contact_id, describe, json_rows, maybe_applied, reason, unique_columns
 
@@ -42,7 +42,6 @@ __all__ = ["RESULT_COLUMNS", "push_estimate", "push_to_list", "reconcile"]
 
 ADD = endpoint("add_to_list")
 RESULT_COLUMNS = ("sr_contact_id", "sr_push_error")
-_POLL_S = 0.1
 
 
 # --- what to send ----------------------------------------------------------------------
@@ -162,18 +161,14 @@ def _send(client: Client, push: _Push, contacts_: list[dict | None], todo: list[
         body = {"list_id": push.list_id, "data": [contacts_[i] for i in rows]}
         futures[client.submit(lambda ac, b=body: ac.call(ADD, b))] = rows
     unrecorded = set(futures)
+
+    def record(future: concurrent.futures.Future[Any]) -> None:
+        error = future.exception()
+        push.record(futures[future], None if error else future.result(), error)
+
     try:
-        while unrecorded:
-            done, _ = concurrent.futures.wait(unrecorded, timeout=_POLL_S,
-                                              return_when=concurrent.futures.FIRST_COMPLETED)
-            for future in done:
-                error = future.exception()
-                push.record(futures[future], None if error else future.result(), error)
-                unrecorded.discard(future)
-            bar.show(push.tally, client.aclient.stats)
+        drain(unrecorded, record, lambda: bar.show(push.tally, client.aclient.stats))
     except BaseException:
-        for future in unrecorded:
-            future.cancel()
         push.ledger.mark_uncertain(push.hashes[i] for f in unrecorded for i in futures[f])
         raise
 
