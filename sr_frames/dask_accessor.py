@@ -99,22 +99,14 @@ def _conform(values: pd.Series, dtype: Any) -> Any:
 
 # -- settings for the workers ---------------------------------------------------------
 
-class _Sealed:
-    """A credential on its way to the workers: pickled with the task, never shown."""
+class _Sealed(config.Secret):
+    """A credential on its way to the workers: unlike a plain ``Secret`` it travels in
+    the pickled task (to worker processes of this cluster), and is still never shown."""
 
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "'********'"
+    __slots__ = ()
 
     def __reduce__(self) -> Any:
-        return (_Sealed, (self._value,))
+        return (_Sealed, (self.reveal(),))
 
 
 @dataclass(frozen=True, repr=False)
