@@ -17,7 +17,8 @@ from http import HTTPStatus
 from typing import Any
 
 from .endpoints import TOKEN, Endpoint, Field
-from .errors import RequestValidationError
+from .errors import InvalidResponseError, RateLimitError, RequestValidationError, error_for_status
+from .retry import parse_retry_after
 
 __all__ = [
     "NOT_JSON",
@@ -25,6 +26,7 @@ __all__ = [
     "method_doc",
     "method_signature",
     "named",
+    "read_answer",
     "service_message",
     "shape_problem",
     "validate_body",
@@ -184,3 +186,26 @@ def service_message(raw: bytes, status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "error"
+
+
+def read_answer(ep: Endpoint, status: int, raw: bytes, retry_after: str | None, *,
+                ceiling: float) -> Any:
+    """The JSON answer of one attempt, or the error it stands for: ``RateLimitError``
+    (with the ``Retry-After`` seconds; the message says when they exceed ``ceiling``),
+    the error class of the status, or ``InvalidResponseError`` for a body that is not
+    JSON or not the documented shape."""
+    if status == 429:
+        wait, message = parse_retry_after(retry_after), service_message(raw, status)
+        if wait is not None and wait > ceiling:
+            message += f" (Retry-After {wait:g} s is above retry_after_ceiling {ceiling:g} s)"
+        raise RateLimitError(429, message, path=ep.path, retry_after=wait)
+    if status >= 400:
+        raise error_for_status(status, service_message(raw, status), path=ep.path)
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        body = NOT_JSON
+    problem = shape_problem(ep, body, status)
+    if problem:
+        raise InvalidResponseError(f"{ep.path} answered {status} with {problem}")
+    return body

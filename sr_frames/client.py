@@ -31,25 +31,17 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-import aiohttp
-
 from . import config
 from .auth import TokenManager
-from .calls import NOT_JSON, body_from, method_signature, named, service_message, shape_problem, validate_body
+from .calls import body_from, method_signature, named, read_answer, validate_body
 from .config import MAX_RATE_LIMITED_WAITS, Secret
 from .endpoints import ENDPOINTS, TOKEN, Endpoint
 from .endpoints import endpoint as find_endpoint
 from .errors import (
     AuthenticationError,
     BudgetExhausted,
-    ConfigurationError,
-    ConnectError,
-    ConnectionDropped,
-    InvalidResponseError,
     RateLimitError,
-    RequestTimeout,
     SalesRocksError,
-    error_for_status,
 )
 from .retry import (
     PauseGate,
@@ -57,10 +49,10 @@ from .retry import (
     RequestBudget,
     RetryBudget,
     backoff_delay,
-    parse_retry_after,
     should_retry,
 )
 from .runner import LoopThread
+from .transport import Transport
 
 __all__ = ["AsyncClient", "Client", "ClientStats", "validate_body"]
 
@@ -188,9 +180,8 @@ class AsyncClient:
         self._semaphore = asyncio.Semaphore(self.max_concurrency)
         self._auth = TokenManager(username=s.username, password=s.password, token=s.token,
                                   fetch=self._fetch_token, clock=clock)
-        self._session: aiohttp.ClientSession | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._closed = False
+        self._transport = Transport(self.base_url, connections=self.max_concurrency + 1,
+                                    timeout=self.timeout)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, account={self.account!r})"
@@ -209,10 +200,7 @@ class AsyncClient:
     async def close(self) -> None:
         """Close the HTTP session this client opened (idempotent). A closed client opens
         no new session: a request still running afterwards fails instead of leaking one."""
-        self._closed = True
-        session, self._session, self._loop = self._session, None, None
-        if session is not None:
-            await session.close()
+        await self._transport.close()
 
     async def login(self) -> None:
         """Log in now unless a valid token is held: a pre-flight check of the credentials.
@@ -306,22 +294,14 @@ class AsyncClient:
         await self._wait_turn(ep)
         if ep.authenticated and call.budget is not None and not call.budget.take():
             raise BudgetExhausted(f"max_requests={call.budget.limit} reached before {ep.path}")
-        session = self._session_now()
         if ep.authenticated:
             self.stats.requests += 1
         else:
             self.stats.logins += 1
-        failure: SalesRocksError
-        try:
-            async with session.post(self.base_url + ep.path, data=call.wire.reveal().encode(),
-                                    headers=_bearer(token), timeout=self._timeout()) as response:
-                raw = await response.read()
-                status, retry_after = response.status, response.headers.get("Retry-After")
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            failure = self._transport_error(exc, ep)
-        else:
-            return self._answer(ep, status, raw, retry_after)
-        raise failure  # outside the except block, so no aiohttp exception is chained
+        status, raw, retry_after = await self._transport.post(ep, call.wire, token)
+        if status == 429:
+            self.stats.rate_limited += 1
+        return read_answer(ep, status, raw, retry_after, ceiling=self.retry_after_ceiling)
 
     async def _wait_turn(self, ep: Endpoint) -> None:
         """Wait for the pause gate and the rate limiter; nothing is sent during a pause."""
@@ -336,61 +316,8 @@ class AsyncClient:
             if self._gate.remaining() == 0:
                 return
 
-    def _session_now(self) -> aiohttp.ClientSession:
-        if self._closed:
-            raise RuntimeError("this AsyncClient is closed; make a new one")
-        loop = asyncio.get_running_loop()
-        if self._session is None:
-            connector = aiohttp.TCPConnector(limit=self.max_concurrency + 1)
-            self._session = aiohttp.ClientSession(
-                connector=connector, headers={"Content-Type": "application/json",
-                                              "Accept": "application/json"})
-            self._loop = loop
-        elif self._loop is not loop:
-            raise RuntimeError("this AsyncClient runs on another event loop; use one client "
-                               "per loop, or the blocking Client")
-        return self._session
-
-    def _timeout(self) -> aiohttp.ClientTimeout:
-        return aiohttp.ClientTimeout(total=self.timeout,
-                                     connect=min(self.timeout, config.DEFAULT_CONNECT_TIMEOUT))
-
-    def _transport_error(self, exc: BaseException, ep: Endpoint) -> SalesRocksError:
-        where = f"{self.base_url}{ep.path}"
-        if isinstance(exc, aiohttp.InvalidURL):
-            return ConfigurationError(f"invalid base URL {self.base_url!r}")
-        if isinstance(exc, aiohttp.ConnectionTimeoutError | aiohttp.ClientConnectorError):
-            return ConnectError(f"could not connect to {where}")
-        if isinstance(exc, TimeoutError):
-            return RequestTimeout(f"no answer from {where} within {self.timeout:g} s")
-        return ConnectionDropped(f"the connection closed before {where} answered")
-
-    def _answer(self, ep: Endpoint, status: int, raw: bytes, retry_after: str | None) -> Any:
-        if status == 429:
-            self.stats.rate_limited += 1
-            wait, message = parse_retry_after(retry_after), service_message(raw, status)
-            if wait is not None and wait > self.retry_after_ceiling:
-                message += (f" (Retry-After {wait:g} s is above retry_after_ceiling "
-                            f"{self.retry_after_ceiling:g} s)")
-            raise RateLimitError(429, message, path=ep.path, retry_after=wait)
-        if status >= 400:
-            raise error_for_status(status, service_message(raw, status), path=ep.path)
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            body = NOT_JSON
-        problem = shape_problem(ep, body, status)
-        if problem:
-            raise InvalidResponseError(f"{ep.path} answered {status} with {problem}")
-        return body
-
-
 def _status_of(error: SalesRocksError) -> str:
     return str(getattr(error, "status_code", "") or error.reason)
-
-
-def _bearer(token: Secret | None) -> dict[str, str] | None:
-    return None if token is None else {"Authorization": f"Bearer {token.reveal()}"}
 
 
 # -- the blocking client -------------------------------------------------------------
