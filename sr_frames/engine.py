@@ -19,37 +19,24 @@ import asyncio
 import concurrent.futures
 import contextlib
 import time
-import weakref
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from .cache import ResponseCache
 from .client import AsyncClient, Client, ClientStats
-from .config import DEFAULT_BATCH_SIZE, cache_scope, settings
-from .endpoints import Endpoint
+from .config import cache_scope
 from .errors import (
-    AuthenticationError,
-    BudgetExhausted,
-    InvalidResponseError,
     MissingCredentialsError,
-    NotFoundError,
-    SalesRocksError,
 )
 from .plan import Plan, Slot, check_locally
 from .progress import POLL_S, Bar, Tally
 from .report import RunReport, announce, remember, tally
 from .retry import RequestBudget
+from .sending import NOT_FOUND, batch_size, budget_message, leave, send, units
 
 __all__ = ["RunOptions", "count_requests", "preview", "run", "run_async"]
 
-
-NOT_FOUND = "not found: "
-
-# One in-flight request per distinct input and client, across concurrent runs too.
-_inflight: weakref.WeakKeyDictionary[AsyncClient, dict[str, asyncio.Future[Any]]] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 @dataclass(frozen=True)
@@ -114,13 +101,13 @@ class _Run:
         check_locally(self.plan)
         pending = self.plan.pending()
         if self.options.cache_only:
-            _leave(pending, "not in the cache and cache_only=True: run without it to send")
+            leave(pending, "not in the cache and cache_only=True: run without it to send")
             return []
         limit = self.options.max_requests
         if limit is None:
             return pending
         allowed = limit * batch_size(self.plan.endpoint)
-        _leave(pending[allowed:], budget_message(limit))
+        leave(pending[allowed:], budget_message(limit))
         return pending[:allowed]
 
     def write(self, slot: Slot) -> None:
@@ -165,131 +152,6 @@ def _open_cache(plan: Plan, options: RunOptions) -> ResponseCache | None:
     return ResponseCache(options.cache_dir)
 
 
-def budget_message(limit: int) -> str:
-    return f"not sent: max_requests={limit} reached; run again to continue"
-
-
-def batch_size(endpoint: Endpoint) -> int:
-    """Inputs per request: 1, or for batch endpoints the ``batch_size`` setting, else the
-    table's size."""
-    if not endpoint.batch_field:
-        return 1
-    return settings().batch_size or endpoint.batch_size or DEFAULT_BATCH_SIZE
-
-
-def _leave(slots: Sequence[Slot], why: str) -> None:
-    for slot in slots:
-        slot.settle("unanswered", error=why, reason="unanswered")
-
-
-def _units(plan: Plan, slots: list[Slot]) -> list[list[Slot]]:
-    """Requests to make: one slot each, or batches for batch endpoints."""
-    size = batch_size(plan.endpoint)
-    return [slots[i:i + size] for i in range(0, len(slots), size)]
-
-
-def _batch_body(plan: Plan, unit: list[Slot]) -> dict[str, Any]:
-    field = plan.endpoint.batch_field
-    if field is None:
-        return dict(unit[0].body or {})
-    body = {k: v for k, v in (unit[0].body or {}).items() if k != field}
-    body[field] = [slot.item for slot in unit]
-    return body
-
-
-def _check_shape(plan: Plan, answer: Any, unit: list[Slot]) -> list[Any]:
-    """The answer for each slot of ``unit``, or ``InvalidResponseError``."""
-    endpoint = plan.endpoint
-    if endpoint.batch_field:
-        if not isinstance(answer, list) or len(answer) != len(unit):
-            raise InvalidResponseError(
-                f"{endpoint.path} answered {type(answer).__name__} for a batch of {len(unit)}")
-        return answer
-    expected = list if endpoint.answer == "list" else dict
-    if not isinstance(answer, expected):
-        raise InvalidResponseError(
-            f"{endpoint.path} answered {type(answer).__name__}, expected {expected.__name__}")
-    return [answer]
-
-
-async def _call_once(client: AsyncClient, run: _Run, unit: list[Slot]) -> Any:
-    """Send one request; concurrent runs asking the same single input share it."""
-    body = _batch_body(run.plan, unit)
-    key = run.keys.get(id(unit[0])) if len(unit) == 1 else None
-    if key is None:
-        return await client.call(run.plan.endpoint, body, budget=run.budget)
-    table = _inflight.setdefault(client, {})
-    if key in table:
-        return await asyncio.shield(table[key])
-    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-    table[key] = future
-    try:
-        answer = await client.call(run.plan.endpoint, body, budget=run.budget)
-    except Exception as exc:
-        future.set_exception(exc)
-        future.exception()  # retrieved here, so an unshared failure is not reported twice
-        raise
-    except BaseException:
-        future.cancel()
-        raise
-    else:
-        future.set_result(answer)
-        return answer
-    finally:
-        table.pop(key, None)
-
-
-async def _send_unit(client: AsyncClient, run: _Run, unit: list[Slot]) -> None:
-    """Send one request and settle its slots; a refused login ends the run (re-raised
-    once its slots are marked), since every later request would be refused too."""
-    try:
-        answers = _check_shape(run.plan, await _call_once(client, run, unit), unit)
-    except NotFoundError as exc:
-        for slot in unit:
-            slot.settle("not_found", error=NOT_FOUND + exc.message, reason="not_found")
-    except BudgetExhausted:
-        _leave(unit, budget_message(run.options.max_requests or 0))
-    except SalesRocksError as exc:
-        for slot in unit:
-            slot.settle("failed", error=f"{exc.reason}: {exc}", reason=exc.reason)
-        run.tally.failed += len(unit)
-        if isinstance(exc, AuthenticationError):
-            raise
-    else:
-        for slot, answer in zip(unit, answers, strict=True):
-            slot.settle("answered", answer=answer)
-    for slot in unit:
-        run.write(slot)
-    run.tally.done += len(unit)
-
-
-async def _send(client: AsyncClient, run: _Run, slots: list[Slot]) -> None:
-    """Send every slot, at most ``max_concurrency`` requests at a time."""
-    await client.login()
-    units = iter(_units(run.plan, slots))
-    stop = False
-
-    async def worker() -> None:
-        nonlocal stop
-        for unit in units:
-            if stop:
-                return
-            try:
-                await _send_unit(client, run, unit)
-            except AuthenticationError:
-                stop = True
-                raise
-
-    workers = max(1, min(getattr(client, "max_concurrency", 32), len(slots)))
-    tasks = [asyncio.create_task(worker()) for _ in range(workers)]
-    try:
-        await asyncio.gather(*tasks)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-
 def preview(plan: Plan, options: RunOptions, base_url: str, account: str | None) -> list[Slot]:
     """Mark what the cache and the budget decide, send nothing: the slots a run would send."""
     state = _Run(plan, "preview", options, base_url, account)
@@ -303,7 +165,7 @@ def preview(plan: Plan, options: RunOptions, base_url: str, account: str | None)
 
 def count_requests(plan: Plan, slots: list[Slot]) -> int:
     """How many requests sending ``slots`` takes (phones go many to a request)."""
-    return len(_units(plan, slots))
+    return len(units(plan, slots))
 
 
 def _bar(verb: str, plan: Plan, to_send: list[Slot], options: RunOptions) -> Bar:
@@ -359,7 +221,7 @@ def run(plan: Plan, verb: str, options: RunOptions, client: Client | None = None
 
 
 def _sender(state: _Run, slots: list[Slot]) -> Callable[[AsyncClient], Awaitable[None]]:
-    return lambda aclient: _send(aclient, state, slots)
+    return lambda aclient: send(aclient, state, slots)
 
 
 def _wait(future: concurrent.futures.Future[None], state: _Run, aclient: AsyncClient) -> None:
@@ -386,7 +248,7 @@ async def run_async(plan: Plan, verb: str, options: RunOptions,
     try:
         with _running(plan, verb, options, aclient) as state:
             if state.to_send:
-                sending = asyncio.create_task(_send(aclient, state, state.to_send))
+                sending = asyncio.create_task(send(aclient, state, state.to_send))
                 try:
                     while not sending.done():
                         await asyncio.wait({sending}, timeout=POLL_S)
