@@ -20,12 +20,10 @@ What a caller must know:
 
 from __future__ import annotations
 
-import codecs
 import os
 import zipfile
 from collections.abc import Callable, Sequence
 from copy import copy
-from dataclasses import dataclass
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,13 +37,15 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.table import TableColumn
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .csvfiles import csv_grid, sniff, write_csv
 from .tables import (
     TableShape,
     atomic_output,
-    csv_text,
+    check_rows,
     default_output_path,
     number_text,
     place_columns,
+    result_labels,
     shape_of,
     starts_formula,
     temporal_text,
@@ -75,7 +75,7 @@ def read_table(path: str | os.PathLike[str], sheet: str | None = None) -> pd.Dat
     path = _existing(path)
     if _is_csv(path):
         _no_sheet_in_csv(path, sheet)
-        return shape_of(_csv_grid(path, _sniff(path))).frame()
+        return shape_of(csv_grid(path, sniff(path))).frame()
     return shape_of(_xlsx_grid(path, sheet)[1]).frame()
 
 
@@ -105,7 +105,7 @@ def write_table(
     _check_output(source, output, in_place)
     if _is_csv(source):
         _no_sheet_in_csv(source, sheet)
-        _write_csv(frame, source, output, columns)
+        write_csv(frame, source, output, columns)
     else:
         _write_xlsx(frame, source, output, sheet, columns)
     return output
@@ -137,7 +137,7 @@ def _no_sheet_in_csv(path: Path, sheet: str | None) -> None:
 
 
 def _check_output(source: Path, output: Path, in_place: bool) -> None:
-    if _is_csv(source) != _is_csv(output) or output.suffix.lower() not in XLSX_SUFFIXES + CSV_SUFFIXES:
+    if output.suffix.lower() != source.suffix.lower():  # .xlsm keeps its macros only as .xlsm
         raise ValueError(
             f"output {output.name} must be the same kind of file as {source.name}; "
             f"name it like {default_output_path(source).name}"
@@ -149,27 +149,6 @@ def _check_output(source: Path, output: Path, in_place: bool) -> None:
         raise ValueError(
             f"output {output} is the source file; choose another output, "
             "or pass in_place=True to overwrite the source"
-        )
-
-
-def _result_columns(frame: pd.DataFrame, shape: TableShape, columns: Sequence[Any] | None) -> list[Any]:
-    if columns is None:
-        labels = [label for label in dict.fromkeys(frame.columns) if str(label) not in shape.names]
-    else:
-        labels = list(columns)
-    unknown = [label for label in labels if label not in frame.columns]
-    if unknown:
-        raise ValueError(f"columns {unknown} are not in the frame; it has {list(frame.columns)}")
-    if len({str(label) for label in labels}) != len(labels) or frame[labels].columns.duplicated().any():
-        raise ValueError(f"columns {labels} name a column twice; each result column must be unique")
-    return labels
-
-
-def _check_rows(frame: pd.DataFrame, shape: TableShape, where: str) -> None:
-    if len(frame) != len(shape.rows):
-        raise ValueError(
-            f"the frame has {len(frame)} rows but {where} has {len(shape.rows)} data rows; "
-            "write the frame read_table returned for it (same rows, same order)"
         )
 
 
@@ -237,8 +216,8 @@ def _write_xlsx(
 ) -> None:
     title, grid = _xlsx_grid(source, sheet)
     shape = shape_of(grid)
-    labels = _result_columns(frame, shape, columns)
-    _check_rows(frame, shape, f"sheet {title!r}")
+    labels = result_labels(frame, shape, columns)
+    check_rows(frame, shape, f"sheet {title!r}")
     book = _open_workbook(source, for_editing=True)
     ws = book[title]
     places = place_columns(shape, [str(label) for label in labels], _occupied(ws), ws.max_column)
@@ -332,68 +311,3 @@ def _widened(ref: str, shape: TableShape, last: int) -> str:
     if min_row != shape.header_row or max_col != shape.last_col:
         return ref
     return f"{get_column_letter(min_col)}{min_row}:{get_column_letter(last)}{max_row}"
-
-
-# -- csv ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _CsvFormat:
-    encoding: str
-    separator: str
-    newline: str
-
-
-def _sniff(path: Path) -> _CsvFormat:
-    """Encoding (UTF-8, with or without BOM, else Windows-1252), separator and line ending."""
-    with open(path, "rb") as file:
-        head = file.read(1 << 16)
-    encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head)
-    except UnicodeDecodeError:
-        encoding = "cp1252"
-    first = head.split(b"\n", 1)[0]
-    separator = max((",", ";", "\t"), key=lambda s: first.count(s.encode()))
-    return _CsvFormat(encoding, separator, "\r\n" if first.endswith(b"\r") else "\n")
-
-
-def _csv_grid(path: Path, fmt: _CsvFormat) -> list[list[str | None]]:
-    try:
-        raw = pd.read_csv(
-            path, sep=fmt.separator, header=None, dtype=str, keep_default_na=False,
-            encoding=fmt.encoding,
-        )
-    except pd.errors.EmptyDataError:
-        return []
-    except pd.errors.ParserError as error:
-        raise ValueError(f"{path.name} is not a regular CSV table: {error}") from None
-    return [[c if isinstance(c, str) and c else None for c in row] for row in raw.values.tolist()]
-
-
-def _write_csv(frame: pd.DataFrame, source: Path, output: Path, columns: Sequence[Any] | None) -> None:
-    fmt = _sniff(source)
-    grid = _csv_grid(source, fmt)
-    shape = shape_of(grid)
-    labels = _result_columns(frame, shape, columns)
-    _check_rows(frame, shape, source.name)
-    width = max((len(row) for row in grid), default=0)
-
-    def occupied(row: int, col: int) -> bool:
-        return row <= len(grid) and col <= len(grid[row - 1]) and grid[row - 1][col - 1] is not None
-
-    places = place_columns(shape, [str(label) for label in labels], occupied, width)
-    width = max([width, *places])
-    table = [list(row) + [None] * (width - len(row)) for row in grid] or [[None] * width]
-    for label, col in zip(labels, places, strict=True):
-        if col > shape.last_col:
-            table[shape.header_row - 1][col - 1] = csv_text(str(label))
-        for offset, value in enumerate(frame[label].tolist()):
-            table[shape.first_data_row - 1 + offset][col - 1] = csv_text(value)
-    # result text may not fit a legacy code page; UTF-8 with BOM is what Excel reads
-    encoding = "utf-8" if fmt.encoding == "utf-8" else "utf-8-sig"
-    with atomic_output(output, like=source) as temporary:
-        pd.DataFrame(table, dtype=object).to_csv(
-            temporary, sep=fmt.separator, header=False, index=False, encoding=encoding,
-            lineterminator=fmt.newline,
-        )

@@ -284,6 +284,29 @@ def csv_text(value: Any) -> str:
     return text
 
 
+def result_labels(frame: pd.DataFrame, shape: TableShape, columns: Sequence[Any] | None) -> list[Any]:
+    """The frame columns to write: ``columns``, or those the source table lacks."""
+    if columns is None:
+        labels = [label for label in dict.fromkeys(frame.columns) if str(label) not in shape.names]
+    else:
+        labels = list(columns)
+    unknown = [label for label in labels if label not in frame.columns]
+    if unknown:
+        raise ValueError(f"columns {unknown} are not in the frame; it has {list(frame.columns)}")
+    if len({str(label) for label in labels}) != len(labels) or frame[labels].columns.duplicated().any():
+        raise ValueError(f"columns {labels} name a column twice; each result column must be unique")
+    return labels
+
+
+def check_rows(frame: pd.DataFrame, shape: TableShape, where: str) -> None:
+    """A frame written back must have one row per data row of the source table."""
+    if len(frame) != len(shape.rows):
+        raise ValueError(
+            f"the frame has {len(frame)} rows but {where} has {len(shape.rows)} data rows; "
+            "write the frame read_table returned for it (same rows, same order)"
+        )
+
+
 # -- files --------------------------------------------------------------------------
 
 

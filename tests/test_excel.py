@@ -423,3 +423,11 @@ def test_the_sample_generator_is_deterministic(tmp_path: Path) -> None:
     subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, capture_output=True)
     assert (tmp_path / "leads.csv").read_bytes() == LEADS_CSV.read_bytes()
     assert (tmp_path / "leads.xlsx").read_bytes() == LEADS_XLSX.read_bytes()
+
+
+def test_the_output_keeps_the_source_file_type(tmp_path: Path) -> None:
+    macro_book = tmp_path / "leads.xlsm"
+    shutil.copy(SAMPLE / "leads.xlsx", macro_book)
+    frame = read_table(macro_book)
+    with pytest.raises(ValueError, match=r"same kind of file.*leads\.enriched\.xlsm"):
+        write_table(frame.assign(x=1), macro_book, tmp_path / "out.xlsx")
