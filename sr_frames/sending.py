@@ -93,8 +93,15 @@ async def _call_once(client: AsyncClient, run: _Run, unit: list[Slot]) -> Any:
     if key is None:
         return await client.call(run.plan.endpoint, body, budget=run.budget)
     table = _inflight.setdefault(client, {})
-    if key in table:
-        return await asyncio.shield(table[key])
+    shared = table.get(key)
+    if shared is not None:
+        try:
+            return await asyncio.shield(shared)
+        except (asyncio.CancelledError, BudgetExhausted):
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            # the run that owned the request was cancelled or out of budget, not this one
     future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
     table[key] = future
     try:

@@ -369,3 +369,21 @@ def test_the_report_is_returned_printed_and_remembered(sandbox, capsys):
     assert report.to_dict()["requests_sent"] == 1
     assert "verify_emails: 3 rows, 1 distinct, 0 from cache, 1 requests" in capsys.readouterr().err
     assert "<table>" in report._repr_html_()
+
+
+def test_concurrent_runs_share_a_request_and_survive_each_others_cancel(sandbox):
+    sandbox.configure(latency_ms=300)
+    leads = pd.DataFrame({"email": ["shared@example.com"]})
+
+    async def two_cells():
+        async with sr_frames.AsyncClient() as client:
+            first = asyncio.create_task(leads.salesrocks.verify_emails_async(client=client, progress=False))
+            await asyncio.sleep(0.1)
+            second = asyncio.create_task(leads.salesrocks.verify_emails_async(client=client, progress=False))
+            await asyncio.sleep(0.05)
+            first.cancel()
+            return await second
+
+    checked = asyncio.run(two_cells())
+    assert checked.loc[0, "email_status"] == answers.verify_email("shared@example.com")["status"]
+    assert sandbox.count("verify_email") <= 2
