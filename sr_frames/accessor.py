@@ -23,7 +23,7 @@ from .client import AsyncClient, Client
 from .endpoints import Endpoint, endpoint
 from .estimate import Estimate, estimate_plan
 from .frames import attach, input_columns, result_columns
-from .plan import Plan, check_locally, make_plan
+from .plan import Plan, bulk, check_locally, make_plan
 from .report import RunReport
 
 __all__ = ["SalesRocksFrameAccessor", "SalesRocksSeriesAccessor", "VerbOptions"]
@@ -76,8 +76,9 @@ class _Job:
         )
 
     def finish(self, report: RunReport) -> pd.DataFrame:
-        columns = result_columns(self.plan, self.options.get("prefix", ""))
-        result = attach(self.frame, columns, overwrite=self.options.get("overwrite", False))
+        with bulk():
+            columns = result_columns(self.plan, self.options.get("prefix", ""))
+            result = attach(self.frame, columns, overwrite=self.options.get("overwrite", False))
         result.attrs[REPORT_ATTR] = report
         return result
 
@@ -119,7 +120,9 @@ class _Verbs:
         if clashes and not options.get("overwrite", False):
             attach(self._frame, dict.fromkeys(clashes), overwrite=False)  # raises, naming them
         local = plan_args.pop("local", None)
-        plan = make_plan(ep, inputs, sources={f: col for f, (_, col) in wanted.items()}, **plan_args)
+        with bulk():
+            plan = make_plan(ep, inputs, sources={f: col for f, (_, col) in wanted.items()},
+                             **plan_args)
         if local is not None:
             local(plan)
         job = _Job(verb, self._frame, plan, options,  # type: ignore[arg-type]

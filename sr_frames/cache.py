@@ -115,6 +115,19 @@ class JSONOnlyDisk(Disk):
 _FAILURES = (sqlite3.Error, OSError, Timeout, _RefusedRow)
 
 
+def _decode_all(rows: list[tuple[str, int, Any, Any]]) -> list[Any] | None:
+    """The values of ``rows`` decoded in one ``json.loads`` (much less overhead than one
+    call a row), or ``None`` when any row is not plain JSON text (then each row is
+    decoded, and refused, on its own)."""
+    if not all(mode == MODE_RAW and type(value) is str for _, mode, _, value in rows):
+        return None
+    try:
+        values = json.loads("[" + ",".join(value for _, _, _, value in rows) + "]")
+    except ValueError:
+        return None
+    return values if len(values) == len(rows) else None
+
+
 @dataclass(frozen=True)
 class CacheInfo:
     """What the cache holds: live (unexpired) entries, per endpoint method, and bytes on disk."""
@@ -170,20 +183,32 @@ class ResponseCache:
         that is never cached, a body holding a secret field, or an account-scoped
         endpoint without ``account``. Credentials are never part of a key.
         """
+        return ResponseCache.keyer(endpoint, base_url=base_url, account=account)(body)
+
+    @staticmethod
+    def keyer(
+        endpoint: Endpoint, *, base_url: str, account: str | None = None
+    ) -> Callable[[Mapping[str, Any]], str]:
+        """:meth:`key` for many bodies of one endpoint: the same keys, with what they
+        share (path, base URL, account) checked and encoded once."""
         if not endpoint.cacheable:
             raise ValueError(f"{endpoint.path} is never cached")
-        secrets = sorted(endpoint.secret_fields.intersection(body))
-        if secrets:
-            raise ValueError(f"refusing to cache {endpoint.path}: body holds secret {secrets}")
         if endpoint.account_scoped and not account:
             raise ValueError(f"{endpoint.path} answers depend on the account; pass account=")
-        material = {
-            "base_url": base_url.rstrip("/"),
-            "body": dict(body),
-            "account": account if endpoint.account_scoped else None,
-        }
-        text = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return f"{KEY_VERSION}:{endpoint.path}:{hashlib.sha256(text.encode()).hexdigest()}"
+        # json.dumps of {"account", "base_url", "body"} with sorted keys, written in parts
+        scope = _dumps(account if endpoint.account_scoped else None)
+        head = f'{{"account":{scope},"base_url":{_dumps(base_url.rstrip("/"))},"body":'
+        prefix = f"{KEY_VERSION}:{endpoint.path}:"
+        secret_fields = endpoint.secret_fields
+
+        def key(body: Mapping[str, Any]) -> str:
+            if not secret_fields.isdisjoint(body):
+                secrets = sorted(secret_fields.intersection(body))
+                raise ValueError(f"refusing to cache {endpoint.path}: body holds secret {secrets}")
+            text = head + _dumps(dict(body)) + "}"
+            return prefix + hashlib.sha256(text.encode()).hexdigest()
+
+        return key
 
     def get(self, key: str) -> Any:
         """The cached JSON value of ``key``, or :data:`MISSING` (also when the cache fails)."""
@@ -206,7 +231,12 @@ class ResponseCache:
             now, pending = self._clock(), keys if isinstance(keys, list | tuple) else list(keys)
             for start in range(0, len(pending), _CHUNK):
                 chunk = pending[start : start + _CHUNK]
-                for key, mode, filename, value in sql(_select(len(chunk)), (*chunk, now)):
+                rows = sql(_select(len(chunk)), (*chunk, now)).fetchall()
+                decoded = _decode_all(rows)
+                if decoded is not None:
+                    found.update(zip((row[0] for row in rows), decoded, strict=True))
+                    continue
+                for key, mode, filename, value in rows:
                     try:
                         found[key] = fetch(mode, filename, value, False)
                     except _RefusedRow:
@@ -297,6 +327,9 @@ class ResponseCache:
             CacheWarning,
             stacklevel=3,
         )
+
+
+_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
 def cache_info(directory: str | os.PathLike[str] | None = None) -> CacheInfo:

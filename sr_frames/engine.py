@@ -29,7 +29,7 @@ from .config import cache_scope
 from .errors import (
     MissingCredentialsError,
 )
-from .plan import Plan, Slot, check_locally
+from .plan import Plan, Slot, bulk, check_locally
 from .progress import POLL_S, Bar, Tally
 from .report import RunReport, announce, remember, tally
 from .retry import RequestBudget
@@ -76,9 +76,8 @@ class _Run:
                 f"{endpoint.method} answers depend on the account, and none is configured: set "
                 "SALESROCKS_USERNAME and SALESROCKS_PASSWORD (or SALESROCKS_TOKEN), or call "
                 "sr_frames.configure(username=..., password=...)")
-        for slot in self.plan.pending():
-            self.keys[id(slot)] = ResponseCache.key(endpoint, slot.body or {}, base_url=scope,
-                                                    account=account)
+        key = ResponseCache.keyer(endpoint, base_url=scope, account=account)
+        self.keys = {id(slot): key(slot.body or {}) for slot in self.plan.pending()}
 
     def read_cache(self) -> None:
         if self.cache is None or self.options.refresh:
@@ -183,12 +182,14 @@ def _stats_snapshot(client: AsyncClient) -> tuple[int, int, int]:
 def _running(plan: Plan, verb: str, options: RunOptions, aclient: AsyncClient) -> Iterator[_Run]:
     """What every run does around the sending: cache, local checks, budget and bar
     before; the report after, also when interrupted (then it says what was kept)."""
-    state = _Run(plan, verb, options, aclient.base_url, aclient.account)
+    with bulk():
+        state = _Run(plan, verb, options, aclient.base_url, aclient.account)
     before = state.before = _stats_snapshot(aclient)
     interrupted = False
     try:
-        state.read_cache()
-        state.to_send = state.apply_budget()
+        with bulk():
+            state.read_cache()
+            state.to_send = state.apply_budget()
         state.bar = _bar(verb, plan, state.to_send, options)
         yield state
     except (KeyboardInterrupt, asyncio.CancelledError):

@@ -58,42 +58,48 @@ def _integer(value: Any) -> Any:
     return value
 
 
-def _value(endpoint: Endpoint, answer: Any, field: str) -> Any:
-    if field == WHOLE_ANSWER:
-        return answer
-    if not isinstance(answer, dict):
-        return None
-    value = answer.get(field)
-    return _integer(value) if field in endpoint.integer_answers else value
+def _by_field(endpoint: Endpoint, answers: list[Any], fields: list[str]) -> list[Sequence[Any]]:
+    """For each field, one value per answer (``None`` where an answer lacks it).
+
+    One pass over the answers, taking every field of an answer while it is at hand:
+    far quicker than one pass per field over a hundred thousand scattered dicts.
+    """
+    keys = [f for f in fields if f != WHOLE_ANSWER]
+    nothing = [None] * len(keys)
+    rows = [list(map(a.get, keys)) if isinstance(a, dict) else nothing for a in answers]
+    values = dict(zip(keys, zip(*rows, strict=True), strict=True)) if rows else dict.fromkeys(keys, ())
+    return [answers if f == WHOLE_ANSWER
+            else [_integer(v) for v in values[f]] if f in endpoint.integer_answers
+            else list(values[f]) for f in fields]
 
 
 def result_columns(plan: Plan, prefix: str = "") -> dict[str, Any]:
     """Result columns for every row of ``plan``: answers by field, failures in the error column."""
     endpoint: Endpoint = plan.endpoint
-    per_slot: dict[str, list[Any]] = {prefix + c: [] for c in endpoint.columns.values()}
-    errors: list[Any] = []
-    for slot in plan.slots:
-        for field, column in endpoint.columns.items():
-            per_slot[prefix + column].append(_value(endpoint, slot.answer, field))
-        errors.append(slot.error)
+    answers = [slot.answer for slot in plan.slots]
+    fields = list(endpoint.columns)
+    columns = {prefix + endpoint.columns[field]: _scatter(values, plan.row_slot)
+               for field, values in zip(fields, _by_field(endpoint, answers, fields), strict=True)}
     if endpoint.error_column:
-        per_slot[prefix + endpoint.error_column] = errors
-    return {name: _scatter(values, plan.row_slot) for name, values in per_slot.items()}
+        columns[prefix + endpoint.error_column] = _scatter(
+            [slot.error for slot in plan.slots], plan.row_slot)
+    return columns
 
 
 def _scatter(values: list[Any], row_slot: np.ndarray) -> Any:
-    """Per-slot values to per-row values: lists stay Python lists, one per cell; whole
-    numbers become nullable ``Int64``; text takes pandas' own string inference."""
+    """Per-slot values to per-row values: lists stay Python lists, one shared object per
+    distinct answer; whole numbers become nullable ``Int64``, booleans ``boolean``; text
+    takes pandas' own string dtype."""
+    kinds = set(map(type, values)) - {type(None)}  # JSON gives exact types, no subclasses
+    if kinds == {int}:
+        return pd.array(values, dtype="Int64").take(row_slot)
+    if kinds == {bool}:
+        return pd.array(values, dtype="boolean").take(row_slot)
     slots = np.empty(len(values), dtype=object)
     slots[:] = values
     rows = slots.take(row_slot)
-    present = [v for v in values if v is not None]
-    if any(isinstance(v, list | dict) for v in present):
+    if kinds & {list, dict}:
         return rows
-    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
-        return pd.array(rows, dtype="Int64")
-    if present and all(isinstance(v, bool) for v in present):
-        return pd.array(rows, dtype="boolean")
     return pd.Series(rows, copy=False).infer_objects().array
 
 
@@ -106,12 +112,21 @@ def attach(frame: pd.DataFrame, columns: Mapping[str, Any], *, overwrite: bool) 
             "pass overwrite=True to replace them, or prefix='...' to add them under other names"
         )
     base = frame.drop(columns=clashes) if clashes else frame
-    added = pd.DataFrame(dict(columns), index=frame.index)
+    added = pd.DataFrame({name: _as_is(values, frame.index) for name, values in columns.items()},
+                         index=frame.index, copy=False)
     result = pd.concat([base, added], axis=1) if len(base.columns) else added
     if clashes:  # replaced columns stay where they were
         fresh = [c for c in columns if c not in clashes]
         result = result[[*frame.columns, *fresh]]
     return result
+
+
+def _as_is(values: Any, index: pd.Index) -> Any:
+    """An object column as it is: not copied, and not scanned for a better dtype (that
+    scan allocates several arrays the length of the frame)."""
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        return pd.Series(values, index=index, dtype=object, copy=False)
+    return values
 
 
 def original_columns(frame: pd.DataFrame, results: Sequence[str]) -> list[str]:

@@ -15,7 +15,6 @@ import asyncio
 import time
 
 import pandas as pd
-import pytest
 
 import sr_frames
 
@@ -74,12 +73,8 @@ def test_a_service_that_always_fails_costs_a_retry_budget_not_a_retry_storm(sand
     assert elapsed < 8, "the longest backoff chain of one input is 0.5 + 1 + 2 s"
 
 
-@pytest.fixture
-def one_second_timeout():
+def test_a_request_that_never_answers_fails_at_the_timeout(sandbox):
     sr_frames.configure(timeout=1, max_concurrency=2)
-
-
-def test_a_request_that_never_answers_fails_at_the_timeout(sandbox, one_second_timeout):
     # the first four requests hang; two at a time, so rows wait about 2 s in our own queue
     sandbox.add_fault("hang", path="verify_email", times=4)
     frame = leads(40)
@@ -100,7 +95,8 @@ def test_a_request_that_never_answers_fails_at_the_timeout(sandbox, one_second_t
     assert 2.0 <= elapsed < 2.6
 
 
-def test_a_hung_request_is_asked_again_and_the_run_completes(sandbox, one_second_timeout):
+def test_a_hung_request_is_asked_again_and_the_run_completes(sandbox):
+    sr_frames.configure(timeout=1, max_concurrency=2)
     sandbox.add_fault("hang", path="verify_email", times=2)
     frame = leads(40)
 

@@ -1,0 +1,106 @@
+"""Duplicates and memory: 1,000,000 rows carrying 10,000 distinct addresses.
+
+Every address appears 100 times, shuffled, in a frame of one text column. The verb
+must send exactly one request per distinct address (counted by the sandbox), and the
+process may grow, at its peak during the run, by less than 3x the frame's own size
+(``df.memory_usage(deep=True).sum()``). Peak growth is measured twice, each run with
+an empty cache of its own:
+
+* resident memory (RSS, psutil, sampled every 2 ms from a thread): everything the
+  process holds, Arrow buffers, SQLite and the HTTP pool included;
+* tracemalloc: Python and NumPy allocations, exact but blind to Arrow's own pool.
+
+The larger of the two is judged.
+
+Run: ``python benchmarks/bench_duplicates.py``
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+import psutil
+from common import Stopwatch, Verdict, environment, fresh_cache, sandbox_process, time_limit
+
+ROWS = 1_000_000
+DISTINCT = 10_000
+
+
+class PeakRSS:
+    """The highest resident set size seen while the block runs, above its start."""
+
+    def __init__(self, every: float = 0.002) -> None:
+        self.every = every
+        self.process = psutil.Process()
+        self.growth = 0
+
+    def __enter__(self) -> PeakRSS:
+        self.start = self.peak = self.process.memory_info().rss
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def _watch(self) -> None:
+        while not self._done.wait(self.every):
+            self.peak = max(self.peak, self.process.memory_info().rss)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._done.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.process.memory_info().rss)
+        self.growth = self.peak - self.start
+
+
+def leads() -> pd.DataFrame:
+    addresses = np.array([f"lead{i}@example.com" for i in range(DISTINCT)], dtype=object)
+    rows = np.random.default_rng(7).permutation(np.tile(addresses, ROWS // DISTINCT))
+    return pd.DataFrame({"email": rows})
+
+
+def run(frame: pd.DataFrame) -> pd.DataFrame:
+    checked = frame.salesrocks.verify_emails(progress=False)
+    report = checked.attrs["salesrocks"]
+    if checked["email_status"].isna().any() or report.failed_total:
+        raise SystemExit(f"not every row was answered: {report}")
+    return checked
+
+
+def main() -> None:
+    verdict = Verdict(f"Duplicates: {ROWS:,} rows carrying {DISTINCT:,} distinct addresses")
+    with time_limit(600), sandbox_process() as control, environment(control.url) as cache_dir:
+        frame = leads()
+        size = int(frame.memory_usage(deep=True).sum())
+        verdict.figure("frame's own size (memory_usage deep)", f"{size / 1e6:8.1f} MB "
+                       f"({frame['email'].dtype})")
+
+        gc.collect()
+        with PeakRSS() as rss, Stopwatch() as watch:
+            checked = run(frame)
+        sent = control.count("verify_email")
+        verdict.figure("run time", f"{watch.seconds:8.2f} s")
+        del checked
+        gc.collect()
+
+        with fresh_cache(cache_dir, "second"):
+            tracemalloc.start()
+            run(frame)
+            _, traced = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+        sent_again = control.count("verify_email") - sent
+
+    verdict.target("requests sent", f"{sent:,}", f"exactly {DISTINCT:,}", sent == DISTINCT)
+    verdict.figure("requests sent by the tracemalloc run", f"{sent_again:8,}")
+    verdict.figure("peak RSS growth", f"{rss.growth / 1e6:8.1f} MB ({rss.growth / size:.2f}x)")
+    verdict.figure("tracemalloc peak", f"{traced / 1e6:8.1f} MB ({traced / size:.2f}x)")
+    growth = max(rss.growth, traced)
+    verdict.target("peak growth / frame size", f"{growth / size:.2f}x", "< 3x", growth < 3 * size)
+    verdict.finish()
+
+
+if __name__ == "__main__":
+    main()
