@@ -205,7 +205,7 @@ class ResponseCache:
             if not secret_fields.isdisjoint(body):
                 secrets = sorted(secret_fields.intersection(body))
                 raise ValueError(f"refusing to cache {endpoint.path}: body holds secret {secrets}")
-            text = head + _dumps(dict(body)) + "}"
+            text = head + _body_json(body) + "}"
             return prefix + hashlib.sha256(text.encode()).hexdigest()
 
         return key
@@ -330,6 +330,18 @@ class ResponseCache:
 
 
 _dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_quote = json.encoder.encode_basestring  # what _dumps writes for one string, in C
+
+
+def _body_json(body: Mapping[str, Any]) -> str:
+    """``_dumps(dict(body))``, quicker for the common body of string fields."""
+    if len(body) == 1:
+        ((name, value),) = body.items()
+        if type(value) is str:
+            return f"{{{_quote(name)}:{_quote(value)}}}"
+    if all(type(v) is str for v in body.values()):
+        return "{" + ",".join(f"{_quote(k)}:{_quote(body[k])}" for k in sorted(body)) + "}"
+    return _dumps(dict(body))
 
 
 def cache_info(directory: str | os.PathLike[str] | None = None) -> CacheInfo:

@@ -97,10 +97,10 @@ def _scatter(values: list[Any], row_slot: np.ndarray) -> Any:
         return pd.array(values, dtype="boolean").take(row_slot)
     slots = np.empty(len(values), dtype=object)
     slots[:] = values
-    rows = slots.take(row_slot)
     if kinds & {list, dict}:
-        return rows
-    return pd.Series(rows, copy=False).infer_objects().array
+        return slots.take(row_slot)
+    # typed once per distinct value, then taken per row (a million rows are not re-scanned)
+    return pd.Series(slots, copy=False).infer_objects().array.take(row_slot)
 
 
 def attach(frame: pd.DataFrame, columns: Mapping[str, Any], *, overwrite: bool) -> pd.DataFrame:

@@ -217,9 +217,14 @@ def make_plan(
     distinct = 0
     # each field's code at each group's first row, as plain ints (one numpy call a field)
     group_codes = zip(*(codes[first].tolist() for codes in per_field_codes), strict=True)
-    for group, field_codes in enumerate(group_codes):
-        key = tuple(normalised[code] if code >= 0 else None
-                    for code, normalised in zip(field_codes, per_field_values, strict=True))
+    if len(names) == 1:  # the usual case, without a tuple per group
+        (values,) = per_field_values
+        keys: Any = ((values[c] if c >= 0 else None,) for (c,) in group_codes)
+    else:
+        keys = (tuple(normalised[code] if code >= 0 else None
+                      for code, normalised in zip(field_codes, per_field_values, strict=True))
+                for field_codes in group_codes)
+    for group, key in enumerate(keys):
         if None in key:
             missing = tuple(sources[n] for n, v in zip(names, key, strict=True) if v is None)
             key = (_MISSING, missing)
