@@ -375,6 +375,12 @@ class Client:
             raise RuntimeError("this Client is closed")
         return self._runner.submit(_applied(fn, self.aclient))
 
+    def run(self, fn: Callable[[AsyncClient], Awaitable[T]]) -> T:
+        """Run ``fn(self.aclient)`` on the client's loop and wait for it (Ctrl-C cancels it)."""
+        if not self._closer.alive:
+            raise RuntimeError("this Client is closed")
+        return self._runner.run(_applied(fn, self.aclient))
+
     def login(self) -> None:
         """Log in now unless a valid token is held (see ``AsyncClient.login``)."""
         self._run(self.aclient.login())

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -57,16 +57,6 @@ def using(client: Client | None) -> Iterator[Client]:
         owned.close()
 
 
-def run(client: Client, fn: Callable[[AsyncClient], Coroutine[Any, Any, Any]]) -> Any:
-    """Run ``fn(aclient)`` on the client's loop and wait for it."""
-    future = client.submit(fn)
-    try:
-        return future.result()
-    except BaseException:
-        future.cancel()
-        raise
-
-
 async def read_pages(aclient: AsyncClient, method: str, body: Mapping[str, Any],
                      size: int) -> list[dict[str, Any]]:
     """Every record of a paginated endpoint, in order, up to the first empty page.
@@ -99,7 +89,7 @@ def check_list(client: Client, list_id: str) -> None:
     there or not readable, with one one-row read; any other failure is ignored here,
     left for the requests that follow to meet and report."""
     try:
-        run(client, lambda ac: ac.call("get_list_data", {"list_id": list_id, "page": 1, "size": 1}))
+        client.run(lambda ac: ac.call("get_list_data", {"list_id": list_id, "page": 1, "size": 1}))
     except (NotFoundError, AuthenticationError):
         raise
     except SalesRocksError:
@@ -109,7 +99,7 @@ def check_list(client: Client, list_id: str) -> None:
 def list_records(client: Client, list_id: str, size: int | None = None) -> list[dict[str, Any]]:
     """Every contact of ``list_id`` as the service returns them (all pages)."""
     per_page = positive(size, config.DEFAULT_PAGE_SIZE, "page_size")
-    return run(client, lambda ac: read_pages(ac, "get_list_data", {"list_id": list_id}, per_page))
+    return client.run(lambda ac: read_pages(ac, "get_list_data", {"list_id": list_id}, per_page))
 
 
 # --- lists -----------------------------------------------------------------------------
@@ -148,7 +138,7 @@ def get_lists(*, client: Client | None = None, page_size: int | None = None) -> 
     """
     per_page = positive(page_size, config.DEFAULT_PAGE_SIZE, "page_size")
     with using(client) as c:
-        records = run(c, lambda ac: read_pages(ac, "get_lists", {}, per_page))
+        records = c.run(lambda ac: read_pages(ac, "get_lists", {}, per_page))
     return pd.DataFrame.from_records(records) if records else pd.DataFrame()
 
 
@@ -223,7 +213,7 @@ def update_contacts(frame: pd.DataFrame, *, client: Client | None = None,
     size = batch_size(chunk_size)
     parts = [rows[i:i + size] for i in range(0, len(rows), size)]
     with using(client) as c:
-        answers = run(c, lambda ac: _each_chunk(ac, "update_list_data", "data", parts)) if parts else []
+        answers = c.run(lambda ac: _each_chunk(ac, "update_list_data", "data", parts)) if parts else []
     counts = _tally(parts, answers, _MATCHED, ("matched", "modified"))
     return {"rows": len(rows), **counts, "skipped": skipped}
 
@@ -246,7 +236,7 @@ def delete_contacts(ids: Iterable[Any] | str, *, client: Client | None = None,
     size = batch_size(chunk_size)
     parts = [distinct[i:i + size] for i in range(0, len(distinct), size)]
     with using(client) as c:
-        answers = run(c, lambda ac: _each_chunk(ac, "delete_list_data", "ids", parts)) if parts else []
+        answers = c.run(lambda ac: _each_chunk(ac, "delete_list_data", "ids", parts)) if parts else []
     return {"requested": len(distinct), **_tally(parts, answers, _DELETED, ("deleted",))}
 
 
@@ -280,7 +270,7 @@ def campaign_stats(campaign_ids: Iterable[Any], *, client: Client | None = None)
     numbers = [_campaign_number(v) for v in given]
     distinct = list(dict.fromkeys(n for n in numbers if n is not None))
     with using(client) as c:
-        answers = run(c, lambda ac: _statistics(ac, distinct)) if distinct else []
+        answers = c.run(lambda ac: _statistics(ac, distinct)) if distinct else []
     by_number = dict(zip(distinct, answers, strict=True))
     rows = [_campaign_row(v, n, by_number) for v, n in zip(given, numbers, strict=True)]
     return pd.DataFrame.from_records(rows, index=index, columns=_campaign_columns(rows))

@@ -33,7 +33,7 @@ from .endpoints import CONTACT_RESERVED, ENDPOINTS, SECRET_FIELDS, endpoint
 from .errors import InvalidResponseError, SalesRocksError
 from .frames import attach, column_error, original_columns
 from .ledger import Ledger, fingerprint, ledger_directory
-from .lists import check_list, list_records, run, using
+from .lists import check_list, list_records, using
 from .progress import Bar, Tally, drain
 from .report import RunReport, announce, remember
 from .values import batch_size, budget, contact_id, describe, json_rows, maybe_applied, reason, unique_columns
@@ -216,7 +216,7 @@ def push_to_list(
     contacts_, errors = json_rows(frame, names)
     size, limit = batch_size(chunk_size), budget(max_requests)
     with using(client) as c:
-        run(c, lambda ac: ac.login())
+        c.run(lambda ac: ac.login())
         before = _counters(c.aclient)
         with Ledger(list_id, base_url=c.base_url, account=c.account) as ledger:
             push = _Push(list_id, [fingerprint(x) if x else None for x in contacts_], errors, ledger, force)
@@ -306,6 +306,6 @@ def reconcile(list_id: str, *, client: Client | None = None) -> dict[str, int]:
     rest}``; with nothing in doubt it reads nothing.
     """
     with using(client) as c:
-        run(c, lambda ac: ac.login())
+        c.run(lambda ac: ac.login())
         with Ledger(list_id, base_url=c.base_url, account=c.account) as ledger:
             return _settle(c, ledger, list_id)
