@@ -22,7 +22,7 @@ from . import checks, engine
 from .client import AsyncClient, Client
 from .endpoints import Endpoint, endpoint
 from .estimate import Estimate, estimate_plan
-from .frames import attach, input_columns, result_columns
+from .frames import attach, check_clashes, input_columns, result_columns
 from .plan import Plan, bulk, check_locally, make_plan
 from .report import RunReport
 
@@ -116,9 +116,7 @@ class _Verbs:
         ep: Endpoint = endpoint(method)
         inputs = input_columns(self._frame, wanted)
         prefix = options.get("prefix", "")
-        clashes = [c for c in ep.result_columns(prefix) if c in self._frame.columns]
-        if clashes and not options.get("overwrite", False):
-            attach(self._frame, dict.fromkeys(clashes), overwrite=False)  # raises, naming them
+        check_clashes(self._frame, ep.result_columns(prefix), overwrite=options.get("overwrite", False))
         local = plan_args.pop("local", None)
         with bulk():
             plan = make_plan(ep, inputs, sources={f: col for f, (_, col) in wanted.items()},

@@ -16,8 +16,9 @@ import pandas as pd
 
 from .endpoints import WHOLE_ANSWER, Endpoint
 from .plan import Plan
+from .values import as_integer
 
-__all__ = ["attach", "input_columns", "result_columns"]
+__all__ = ["attach", "check_clashes", "column_error", "input_columns", "original_columns", "result_columns"]
 
 
 
@@ -49,15 +50,6 @@ def input_columns(frame: pd.DataFrame, wanted: Mapping[str, tuple[str, str]]) ->
     return found
 
 
-def _integer(value: Any) -> Any:
-    """Confidence values come as strings or numbers (reading 7 in the README)."""
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 def _by_field(endpoint: Endpoint, answers: list[Any], fields: list[str]) -> list[Sequence[Any]]:
     """For each field, one value per answer (``None`` where an answer lacks it).
 
@@ -69,7 +61,7 @@ def _by_field(endpoint: Endpoint, answers: list[Any], fields: list[str]) -> list
     rows = [list(map(a.get, keys)) if isinstance(a, dict) else nothing for a in answers]
     values = dict(zip(keys, zip(*rows, strict=True), strict=True)) if rows else dict.fromkeys(keys, ())
     return [answers if f == WHOLE_ANSWER
-            else [_integer(v) for v in values[f]] if f in endpoint.integer_answers
+            else [as_integer(v) for v in values[f]] if f in endpoint.integer_answers
             else list(values[f]) for f in fields]
 
 
@@ -103,14 +95,21 @@ def _scatter(values: list[Any], row_slot: np.ndarray) -> Any:
     return pd.Series(slots, copy=False).infer_objects().array.take(row_slot)
 
 
-def attach(frame: pd.DataFrame, columns: Mapping[str, Any], *, overwrite: bool) -> pd.DataFrame:
-    """A new frame: ``frame``'s columns, then ``columns``, on ``frame``'s index."""
-    clashes = [c for c in columns if c in frame.columns]
+def check_clashes(frame: pd.DataFrame, names: Sequence[str], *, overwrite: bool) -> list[str]:
+    """The result columns that ``frame`` already has; a ``ValueError`` naming them and the
+    fixes unless ``overwrite``. Verbs call it before sending anything."""
+    clashes = [c for c in names if c in frame.columns]
     if clashes and not overwrite:
         raise ValueError(
             f"result column(s) {', '.join(repr(c) for c in clashes)} already exist in the frame; "
             "pass overwrite=True to replace them, or prefix='...' to add them under other names"
         )
+    return clashes
+
+
+def attach(frame: pd.DataFrame, columns: Mapping[str, Any], *, overwrite: bool) -> pd.DataFrame:
+    """A new frame: ``frame``'s columns, then ``columns``, on ``frame``'s index."""
+    clashes = check_clashes(frame, list(columns), overwrite=overwrite)
     base = frame.drop(columns=clashes) if clashes else frame
     added = pd.DataFrame({name: _as_is(values, frame.index) for name, values in columns.items()},
                          index=frame.index, copy=False)

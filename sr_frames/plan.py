@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +23,7 @@ import pandas as pd
 
 from . import checks
 from .endpoints import Endpoint
+from .values import is_missing
 
 __all__ = ["Plan", "Slot", "bulk", "check_locally", "make_plan"]
 
@@ -104,13 +104,10 @@ def bulk() -> Iterator[None]:
 
 def as_text(value: Any) -> str | None:
     """A cell as request text: ``None`` for missing or blank; ``42.0`` reads ``"42"``."""
-    if value is None or value is pd.NA or value is pd.NaT:
+    if is_missing(value):
         return None
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        if value.is_integer():
-            value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     elif isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     text = str(value).strip()

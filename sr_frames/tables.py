@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .values import is_missing
+
 __all__ = [
     "FORMULA_TRIGGERS",
     "TableShape",
@@ -231,7 +233,7 @@ def join_values(items: Iterable[Any]) -> str:
     """List items joined readably: ``"a; b"``; dicts as ``"id: 47, list_name: Leads"``."""
     if isinstance(items, set | frozenset):
         items = sorted(items, key=str)
-    return "; ".join(_item_text(item, nested=False) for item in items if not _missing(item))
+    return "; ".join(_item_text(item, nested=False) for item in items if not is_missing(item))
 
 
 def _item_text(item: Any, *, nested: bool) -> str:
@@ -239,7 +241,7 @@ def _item_text(item: Any, *, nested: bool) -> str:
         text = _mapping_text(item)
         return "{" + text + "}" if nested else text
     if isinstance(item, list | tuple | set | frozenset | np.ndarray):
-        return "[" + ", ".join(_item_text(i, nested=True) for i in item if not _missing(i)) + "]"
+        return "[" + ", ".join(_item_text(i, nested=True) for i in item if not is_missing(i)) + "]"
     if isinstance(item, bool | np.bool_):
         return "true" if item else "false"
     if isinstance(item, int | float | np.number):
@@ -249,12 +251,8 @@ def _item_text(item: Any, *, nested: bool) -> str:
 
 def _mapping_text(mapping: Mapping[Any, Any]) -> str:
     return ", ".join(
-        f"{key}: {_item_text(v, nested=True)}" for key, v in mapping.items() if not _missing(v)
+        f"{key}: {_item_text(v, nested=True)}" for key, v in mapping.items() if not is_missing(v)
     )
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
 def starts_formula(value: Any) -> bool:
