@@ -7,12 +7,34 @@ environment variables a user would set.
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from sr_frames import config
 
 USERNAME = "analyst@example.com"
 PASSWORD = "correct horse battery staple"
+
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1", None}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _loopback_only():
+    """Refuse to resolve any host but this machine: no test can reach the real service,
+    even by mistake (subprocesses get the sandbox's URL through the environment)."""
+    resolve = socket.getaddrinfo
+
+    def loopback_only(host, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else host
+        if name not in LOOPBACK:
+            raise OSError(f"tests talk to 127.0.0.1 only, not to {name!r}")
+        return resolve(host, *args, **kwargs)
+
+    socket.getaddrinfo = loopback_only
+    yield
+    socket.getaddrinfo = resolve
 
 
 @pytest.fixture(scope="session")

@@ -53,3 +53,13 @@ def test_the_library_never_imports_the_sandbox_or_dask_on_import():
     code = f"import sys, sr_frames; print(sorted(m for m in sys.modules if m.startswith({prefixes!r})))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_no_test_can_reach_the_real_service():
+    with sr_frames.Client(base_url="https://api.sales.rocks", max_retries=0) as client:
+        try:
+            client.verify_email("a@example.com")
+        except sr_frames.SalesRocksError as refused:
+            assert isinstance(refused, sr_frames.ConnectError | sr_frames.ConfigurationError)
+        else:
+            raise AssertionError("a request left this machine")
