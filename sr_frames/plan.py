@@ -115,31 +115,14 @@ def as_text(value: Any) -> str | None:
 
 
 def _combine(codes: list[np.ndarray]) -> np.ndarray:
-    """One code per distinct combination of per-column codes, in order of first appearance."""
-    if len(codes) == 1:
-        return _in_order_of_appearance(codes[0] + 1)
+    """One code per distinct combination of several columns' codes, in order of first
+    appearance."""
     combined = codes[0] + 1
     for column in codes[1:]:
         width = int(column.max(initial=-1)) + 2
         combined, _ = pd.factorize(combined.astype(np.int64) * width + (column + 1))
     combined, _ = pd.factorize(combined)
     return combined
-
-
-def _in_order_of_appearance(values: np.ndarray) -> np.ndarray:
-    """Small non-negative codes renumbered 0, 1, ... in order of first appearance.
-
-    A lookup table the size of the codes' range does it without a hash table the
-    length of the column (which ``pd.factorize`` would build).
-    """
-    if not len(values):
-        return values
-    span = int(values.max()) + 1
-    first = np.full(span, len(values), dtype=np.int64)
-    first[values[::-1]] = np.arange(len(values) - 1, -1, -1)
-    lookup = np.empty(span, dtype=np.int64)
-    lookup[np.argsort(first, kind="stable")] = np.arange(span)
-    return lookup[values]
 
 
 def _first_rows(combined: np.ndarray, groups: int) -> np.ndarray:
@@ -205,22 +188,30 @@ def make_plan(
         per_field_codes.append(codes)
         per_field_values.append(normalised)
 
-    combined = _combine(per_field_codes)
-    groups = int(combined.max(initial=-1)) + 1
-    first = _first_rows(combined, groups)
+    if len(names) == 1:  # the usual case: the column's codes are the groups, missing last
+        (combined,), (values,) = per_field_codes, per_field_values
+        absent = combined < 0
+        if absent.any():
+            combined[absent] = len(values)
+            values = [*values, None]
+        del absent
+        groups = len(values)
+        keys: Any = ((value,) for value in values)
+    else:
+        combined = _combine(per_field_codes)
+        groups = int(combined.max(initial=-1)) + 1
+        first = _first_rows(combined, groups)
+        # each field's code at each group's first row, as plain ints (one numpy call a field)
+        group_codes = zip(*(codes[first].tolist() for codes in per_field_codes), strict=True)
+        keys = (tuple(normalised[code] if code >= 0 else None
+                      for code, normalised in zip(field_codes, per_field_values, strict=True))
+                for field_codes in group_codes)
+    del per_field_codes
+    combined = np.asarray(combined, dtype=np.int64)  # (already so: factorize gives intp)
     slot_of_group = np.empty(groups, dtype=np.int64)
     slots: list[Slot] = []
     by_key: dict[Any, int] = {}
     distinct = 0
-    # each field's code at each group's first row, as plain ints (one numpy call a field)
-    group_codes = zip(*(codes[first].tolist() for codes in per_field_codes), strict=True)
-    if len(names) == 1:  # the usual case, without a tuple per group
-        (values,) = per_field_values
-        keys: Any = ((values[c] if c >= 0 else None,) for (c,) in group_codes)
-    else:
-        keys = (tuple(normalised[code] if code >= 0 else None
-                      for code, normalised in zip(field_codes, per_field_values, strict=True))
-                for field_codes in group_codes)
     for group, key in enumerate(keys):
         if None in key:
             missing = tuple(sources[n] for n, v in zip(names, key, strict=True) if v is None)
@@ -235,7 +226,9 @@ def make_plan(
                 distinct += 1
         slot_of_group[group] = by_key[key]
 
-    row_slot = slot_of_group[combined] if rows else np.empty(0, dtype=np.int64)
+    # each row's group becomes its slot in place: a million rows need no second array
+    row_slot = np.take(slot_of_group, combined, out=combined, mode="clip") if rows \
+        else np.empty(0, dtype=np.int64)
     counts = np.bincount(row_slot, minlength=len(slots))
     for slot, n in zip(slots, counts, strict=True):
         slot.rows = int(n)
