@@ -177,6 +177,16 @@ def test_a_body_that_breaks_the_table_is_refused_before_sending(sandbox):
     assert sandbox.stats()["total"] == 0
 
 
+def test_answers_hold_each_repeated_word_once(sandbox):
+    # ten thousand answers decoded one by one would otherwise hold ten thousand copies
+    # of every key and of words like "Valid"
+    with Client() as sr:
+        first, second = sr.verify_email("ada@engines.io"), sr.verify_email("bob@engines.io")
+    assert first["type"] == second["type"] == "Professional"
+    assert first["type"] is second["type"]
+    assert next(iter(first)) is next(iter(second))
+
+
 def test_requests_and_logins_are_counted_apart(sandbox):
     with Client() as sr:
         sr.verify_email("jane@example.com")
