@@ -46,9 +46,9 @@ import numpy as np
 import pandas as pd
 
 from . import accessor, checks, config, engine
-from .endpoints import Endpoint, endpoint
+from .endpoints import ColumnKind, Endpoint, endpoint
 from .estimate import estimate_plan
-from .frames import attach, result_columns
+from .frames import attach, label_categories, result_columns
 from .plan import as_text
 from .shared_limit import SharedRateLimiter, take_budget
 from .worker_settings import WorkerSettings
@@ -65,32 +65,19 @@ INPUT_PARTITIONS_PER_TASK = 4
 """Input partitions per task enriching distinct inputs (each task logs in once)."""
 MAX_ENRICH_TASKS = 64
 
-_LIST_COLUMNS = frozenset({  # result columns whose answers are lists
-    "email_mx_records", "phone_timezone", "generated_emails", "email_patterns",
-    "linkedin_contact_handles", "contact_emails", "list_memberships",
-})
 _TEXT = pd.Series(["text"]).dtype  # what pandas makes of a column of text
 
 
-def result_dtypes(ep: Endpoint, prefix: str = "") -> dict[str, Any]:
-    """The result columns of ``ep``'s verb and the dtypes the pandas verb gives them:
-    ``Int64`` for whole numbers (``ep.integer_answers``), ``object`` for lists, pandas'
-    text dtype otherwise (the error column included)."""
-    whole = {column for field, column in ep.columns.items() if field in ep.integer_answers}
+def result_dtypes(ep: Endpoint, prefix: str = "", *, known: bool = False) -> dict[str, Any]:
+    """The result columns of ``ep``'s verb and their dtypes: those of the pandas verb
+    (:meth:`Endpoint.column_kinds`). In the graph's metadata (not ``known``) label
+    columns are categoricals whose categories Dask does not know until computed
+    (``.cat.as_known()``); ``known``, they have no categories (an empty result)."""
+    from dask.dataframe.utils import UNKNOWN_CATEGORIES
 
-    def dtype(column: str) -> Any:
-        if column in whole:
-            return "Int64"
-        return object if column in _LIST_COLUMNS else _TEXT
-
-    return {prefix + c: dtype(c) for c in ep.result_columns()}
-
-
-def _conform(values: pd.Series, dtype: Any) -> Any:
-    """``values`` in ``dtype`` when they fit it (all missing included); else as they are."""
-    if values.dtype == dtype or not values.isna().all():
-        return values.array
-    return values.astype(object).astype(dtype).array
+    labels = pd.CategoricalDtype(label_categories([] if known else [UNKNOWN_CATEGORIES]))
+    dtypes: dict[ColumnKind, Any] = {"integer": "Int64", "label": labels, "list": object, "text": _TEXT}
+    return {column: dtypes[kind] for column, kind in ep.column_kinds(prefix).items()}
 
 
 # -- what a verb call means -----------------------------------------------------------
@@ -180,11 +167,8 @@ def _enrich(keys: pd.Series, call: _VerbCall, settings: WorkerSettings,
     inputs = pd.DataFrame({column: [row[i] for row in rows]
                            for i, (column, _, _) in enumerate(call.fields)}, dtype=object)
     answers = _answer(inputs, call, settings, run) if len(inputs) else {
-        c: pd.Series([], dtype=object) for c in ep.result_columns()}
-    out = {KEY: texts}
-    for column, dtype in result_dtypes(ep).items():
-        out[column] = _conform(pd.Series(answers[column], copy=False), dtype)
-    return pd.DataFrame(out)
+        c: _empty(d) for c, d in result_dtypes(ep, known=True).items()}
+    return pd.DataFrame({KEY: texts, **answers})
 
 
 def _answer(inputs: pd.DataFrame, call: _VerbCall, settings: WorkerSettings,
@@ -228,7 +212,14 @@ def _shared_limiter(settings: WorkerSettings) -> SharedRateLimiter | None:
 
 
 def _by_key(answers: pd.DataFrame) -> pd.DataFrame:
-    return answers.set_index(KEY)
+    """The answers by key, label columns with their categories sorted as the pandas verb
+    sorts them (joined from many tasks, they come in order of appearance)."""
+    lookup = answers.set_index(KEY)
+    for column in lookup.columns:
+        if isinstance(lookup[column].dtype, pd.CategoricalDtype):
+            values = lookup[column].array
+            lookup[column] = values.set_categories(label_categories(values.categories))
+    return lookup
 
 
 def _attach(part: pd.DataFrame, keys: pd.Series, lookup: pd.DataFrame,

@@ -23,6 +23,7 @@ __all__ = [
     "ENDPOINTS",
     "SECRET_FIELDS",
     "TOKEN",
+    "ColumnKind",
     "Endpoint",
     "Field",
     "endpoint",
@@ -47,6 +48,11 @@ Envelope = Literal["bare", "data", "status"]
 
 WHOLE_ANSWER = "*"
 """In ``Endpoint.columns``, the key that maps the whole answer to one column."""
+
+ColumnKind = Literal["integer", "label", "list", "text"]
+"""How a result column is stored, whatever came back (all missing included):
+``integer`` nullable ``Int64``; ``label`` a categorical of text; ``list`` Python lists
+(object dtype); ``text`` pandas' string dtype."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +94,10 @@ class Endpoint:
     fields stored as integers whatever JSON type they come in (reading 7 in the
     README). ``answers_invalid_locally``: input the reference documents as invalid
     gets the service's own answer without a request (else it is skipped with a reason).
+    ``labels`` are answer fields drawn from a small vocabulary ("Valid", "Mobile",
+    "United Kingdom"): their columns are categoricals, each distinct text held once and
+    a small code per row, so a million-row result stays within a few times the size of
+    the frame it enriches. ``list_answers`` are fields whose answers are lists.
     """
 
     method: str
@@ -108,6 +118,8 @@ class Endpoint:
     error_column: str | None = None
     integer_answers: frozenset[str] = frozenset()
     answers_invalid_locally: bool = False
+    labels: frozenset[str] = frozenset()
+    list_answers: frozenset[str] = frozenset()
 
     @property
     def cacheable(self) -> bool:
@@ -134,6 +146,21 @@ class Endpoint:
         if self.error_column:
             names.append(prefix + self.error_column)
         return names
+
+    def column_kinds(self, prefix: str = "") -> dict[str, ColumnKind]:
+        """Each result column (as :meth:`result_columns` orders them) and how it is
+        stored. The error column is text, so it can be filled and edited freely."""
+        def kind(answer_field: str) -> ColumnKind:
+            if answer_field in self.integer_answers:
+                return "integer"
+            if answer_field in self.labels:
+                return "label"
+            return "list" if answer_field in self.list_answers else "text"
+
+        kinds = {prefix + column: kind(answer_field) for answer_field, column in self.columns.items()}
+        if self.error_column:
+            kinds[prefix + self.error_column] = "text"
+        return kinds
 
     def unwrap(self, body: Any) -> Any:
         """The answer inside the service's envelope (reading 4 in the README)."""
@@ -174,6 +201,9 @@ _PHONE_COLUMNS = {
     "timezone": "phone_timezone",
 }
 
+_EMAIL_LABELS = frozenset(_EMAIL_COLUMNS) - {"confidence_score", "mx_records"}
+_PHONE_LABELS = frozenset({"status", "message", "country_code", "country_isoCode", "number_type", "country"})
+
 _FOUND_EMAIL_COLUMNS = {"email": "found_email", "confidence": "found_email_confidence"}
 
 _PAGE = Field("page", "integer", default=1)
@@ -199,6 +229,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         error_column="email_error",
         integer_answers=frozenset({"confidence_score"}),
         answers_invalid_locally=True,
+        labels=_EMAIL_LABELS,
+        list_answers=frozenset({"mx_records"}),
     ),
     Endpoint(
         "verify_phones",
@@ -212,6 +244,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         columns=_PHONE_COLUMNS,
         error_column="phone_error",
         answers_invalid_locally=True,
+        labels=_PHONE_LABELS,
+        list_answers=frozenset({"timezone"}),
     ),
     Endpoint(
         "email_patterns",
@@ -222,6 +256,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         not_found_ttl=DAY,
         columns={"email_patterns": "email_patterns"},
         error_column="email_patterns_error",
+        list_answers=frozenset({"email_patterns"}),
     ),
     Endpoint(
         "linkedin_contacts",
@@ -232,6 +267,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         not_found_ttl=DAY,
         columns={"contact_linkedin_handles": "linkedin_contact_handles"},
         error_column="linkedin_contact_handles_error",
+        list_answers=frozenset({"contact_linkedin_handles"}),
     ),
     Endpoint(
         "company_email",
@@ -252,6 +288,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         not_found_ttl=DAY,
         columns={"contact_emails": "contact_emails"},
         error_column="contact_emails_error",
+        list_answers=frozenset({"contact_emails"}),
     ),
     Endpoint(
         "contact_email",
@@ -295,6 +332,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         account_scoped=True,
         columns={WHOLE_ANSWER: "list_memberships"},
         error_column="list_memberships_error",
+        list_answers=frozenset({WHOLE_ANSWER}),
     ),
     Endpoint(
         "create_email_connection",
@@ -320,6 +358,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         result_key="data",
         columns={"id": "connection_id", "user_id": "connection_user_id", "type": "connection_type"},
         error_column="connection_error",
+        labels=frozenset({"type"}),
     ),
     Endpoint(
         "generate_emails",
@@ -329,6 +368,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ttl=365 * DAY,
         columns={"emails": "generated_emails"},
         error_column="generated_emails_error",
+        list_answers=frozenset({"emails"}),
     ),
     Endpoint(
         "campaign_statistics",
@@ -357,6 +397,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         columns={"id": "warmer_id", "connection_ID": "warmer_connection_id", "status": "warmer_status",
                  "start_date": "warmer_start_date", "created_at": "warmer_created_at"},
         error_column="warmer_error",
+        labels=frozenset({"status"}),
     ),
     Endpoint(
         "create_list",

@@ -8,17 +8,25 @@ to rows with one ``take``, and joined in one ``concat`` on the caller's own inde
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .endpoints import WHOLE_ANSWER, Endpoint
+from .endpoints import WHOLE_ANSWER, ColumnKind, Endpoint
 from .plan import Plan
 from .values import as_integer
 
-__all__ = ["attach", "check_clashes", "column_error", "input_columns", "original_columns", "result_columns"]
+__all__ = [
+    "attach",
+    "check_clashes",
+    "column_error",
+    "input_columns",
+    "label_categories",
+    "original_columns",
+    "result_columns",
+]
 
 
 
@@ -66,33 +74,42 @@ def _by_field(endpoint: Endpoint, answers: list[Any], fields: list[str]) -> list
 
 
 def result_columns(plan: Plan, prefix: str = "") -> dict[str, Any]:
-    """Result columns for every row of ``plan``: answers by field, failures in the error column."""
+    """Result columns for every row of ``plan``: answers by field, failures in the error
+    column, each in the dtype :meth:`Endpoint.column_kinds` gives it."""
     endpoint: Endpoint = plan.endpoint
     answers = [slot.answer for slot in plan.slots]
     fields = list(endpoint.columns)
-    columns = {prefix + endpoint.columns[field]: _scatter(values, plan.row_slot)
-               for field, values in zip(fields, _by_field(endpoint, answers, fields), strict=True)}
+    per_column = _by_field(endpoint, answers, fields)
     if endpoint.error_column:
-        columns[prefix + endpoint.error_column] = _scatter(
-            [slot.error for slot in plan.slots], plan.row_slot)
-    return columns
+        per_column.append([slot.error for slot in plan.slots])
+    kinds = endpoint.column_kinds(prefix)
+    return {column: _scatter(values, plan.row_slot, kind)
+            for (column, kind), values in zip(kinds.items(), per_column, strict=True)}
 
 
-def _scatter(values: list[Any], row_slot: np.ndarray) -> Any:
-    """Per-slot values to per-row values: lists stay Python lists, one shared object per
-    distinct answer; whole numbers become nullable ``Int64``, booleans ``boolean``; text
-    takes pandas' own string dtype."""
+def _scatter(values: list[Any], row_slot: np.ndarray, kind: ColumnKind) -> Any:
+    """Per-slot values to per-row values in the dtype of ``kind``, taken per row after
+    being typed once per distinct value (a million rows are not re-scanned). Lists stay
+    Python lists, one shared object per distinct answer. Answers that do not fit their
+    kind (a list where text was expected) keep the dtype pandas infers for them."""
     kinds = set(map(type, values)) - {type(None)}  # JSON gives exact types, no subclasses
-    if kinds == {int}:
+    if kind == "integer" and kinds <= {int}:
         return pd.array(values, dtype="Int64").take(row_slot)
-    if kinds == {bool}:
-        return pd.array(values, dtype="boolean").take(row_slot)
+    if kind == "label" and kinds <= {str}:
+        return pd.Categorical(values, categories=label_categories(values)).take(row_slot)
+    if kind == "text" and kinds <= {str}:
+        return pd.array(values, dtype="str").take(row_slot)
     slots = np.empty(len(values), dtype=object)
     slots[:] = values
-    if kinds & {list, dict}:
+    if kind == "list" or kinds & {list, dict}:
         return slots.take(row_slot)
-    # typed once per distinct value, then taken per row (a million rows are not re-scanned)
-    return pd.Series(slots, copy=False).infer_objects().array.take(row_slot)
+    typed = pd.Series(slots, copy=False).infer_objects().array
+    return typed.to_numpy().take(row_slot) if typed.dtype == object else typed.take(row_slot)
+
+
+def label_categories(values: Iterable[Any]) -> pd.Index:
+    """The categories of a label column: the distinct texts among ``values``, sorted."""
+    return pd.Index(sorted({v for v in values if isinstance(v, str)}), dtype="str")
 
 
 def check_clashes(frame: pd.DataFrame, names: Sequence[str], *, overwrite: bool) -> list[str]:

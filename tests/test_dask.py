@@ -92,6 +92,7 @@ def test_building_sends_nothing_computing_sends_each_distinct_address_once(sandb
     checked = ddf.salesrocks.verify_emails()
     assert sandbox.stats()["total"] == 0, "building the graph sends nothing, not even a login"
     assert list(checked.columns) == ["email", "owner", *endpoint("verify_email").result_columns()]
+    assert not checked["email_status"].cat.known, "a label's categories are known once computed"
 
     result = checked.compute()
     valid = valid_addresses(frame["email"])

@@ -76,6 +76,38 @@ def test_rows_without_an_address_say_why_and_cost_nothing(sandbox):
     assert report.skipped == {"missing": 2}
 
 
+def test_answers_from_a_small_vocabulary_are_categoricals(sandbox):
+    leads = pd.DataFrame({"email": ["ada@engines.io", "bob@gmail.com", "ada@engines.io", None]})
+    checked = leads.salesrocks.verify_emails(progress=False)
+
+    status = checked["email_status"]
+    assert isinstance(status.dtype, pd.CategoricalDtype)
+    assert list(status.cat.categories) == sorted(set(status.dropna())), "the answers seen, sorted"
+    assert (status == "Valid").sum() == list(status).count("Valid")  # compares like text
+    assert status.value_counts().sum() == 3
+    assert checked["email_confidence_score"].dtype == "Int64"
+    assert checked["email_mx_records"].dtype == object
+    assert isinstance(checked.loc[0, "email_mx_records"], list)
+    # free text and the error column stay text, so they take any value
+    assert checked["email_error"].dtype == "str"
+    assert list(checked["email_error"].fillna("")) == ["", "", "", "missing value in 'email'"]
+    # a label column takes new words once it is text
+    edited = status.astype("str").where(status.notna(), "not checked")
+    assert edited.iloc[-1] == "not checked"
+
+
+def test_column_dtypes_do_not_depend_on_what_came_back(sandbox):
+    nothing = pd.DataFrame({"email": [None, None]}).salesrocks.verify_emails(progress=False)
+    answered = pd.DataFrame({"email": ["ada@engines.io"]}).salesrocks.verify_emails(progress=False)
+    for column in ["email_status", "email_confidence_score", "email_mx_records", "email_error"]:
+        assert type(nothing[column].dtype) is type(answered[column].dtype), column
+    assert len(nothing["email_status"].cat.categories) == 0
+    found = pd.DataFrame({"first": ["Ada"], "last": ["Love"], "domain": ["engines.io"]})
+    found = found.salesrocks.find_email("first", "last", "domain", progress=False)
+    assert found["found_email"].dtype == "str"
+    assert found["found_email_confidence"].dtype == "Int64"
+
+
 def test_a_second_run_is_free_refresh_pays_again_and_cache_false_keeps_nothing(sandbox):
     leads = pd.DataFrame({"email": [f"user{i}@example.com" for i in range(40)]})
     first = leads.salesrocks.verify_emails(progress=False)
