@@ -96,7 +96,7 @@ def _scatter(values: list[Any], row_slot: np.ndarray, kind: ColumnKind) -> Any:
     if kind == "integer" and kinds <= {int}:
         return pd.array(values, dtype="Int64").take(row_slot)
     if kind == "label" and kinds <= {str}:
-        return pd.Categorical(values, categories=label_categories(values)).take(row_slot)
+        return _labels(values, row_slot)
     if kind == "text" and kinds <= {str}:
         return pd.array(values, dtype="str").take(row_slot)
     slots = np.empty(len(values), dtype=object)
@@ -105,6 +105,21 @@ def _scatter(values: list[Any], row_slot: np.ndarray, kind: ColumnKind) -> Any:
         return slots.take(row_slot)
     typed = pd.Series(slots, copy=False).infer_objects().array
     return typed.to_numpy().take(row_slot) if typed.dtype == object else typed.take(row_slot)
+
+
+def _labels(values: list[str | None], row_slot: np.ndarray) -> pd.Categorical:
+    """A categorical of ``values`` taken per row, its categories sorted: factorized once
+    per distinct value, and each row's code taken already in its final, smallest dtype."""
+    slots = np.empty(len(values), dtype=object)
+    slots[:] = values
+    codes, uniques = pd.factorize(slots, use_na_sentinel=True)
+    order = np.argsort(uniques, kind="stable")
+    small = np.int8 if len(order) < 2**7 else np.int16 if len(order) < 2**15 else np.int32
+    rank = np.empty(len(order) + 1, dtype=small)
+    rank[order] = np.arange(len(order))
+    rank[-1] = -1  # code -1 (missing) reads the last entry
+    dtype = pd.CategoricalDtype(pd.Index(uniques[order], dtype="str"))
+    return pd.Categorical.from_codes(rank[codes].take(row_slot), dtype=dtype, validate=False)
 
 
 def label_categories(values: Iterable[Any]) -> pd.Index:

@@ -104,6 +104,8 @@ def bulk() -> Iterator[None]:
 
 def as_text(value: Any) -> str | None:
     """A cell as request text: ``None`` for missing or blank; ``42.0`` reads ``"42"``."""
+    if type(value) is str:  # the usual cell, without the general checks below
+        return value.strip() or None
     if is_missing(value):
         return None
     if isinstance(value, float) and value.is_integer():

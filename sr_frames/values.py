@@ -193,6 +193,8 @@ def as_text(value: Any) -> Any:
 
 def as_integer(value: Any) -> Any:
     """Whole numbers and digit strings as ``int``; a flag is left alone."""
+    if type(value) is int:  # as JSON gives them; the checks below are slower
+        return value
     if isinstance(value, bool | np.bool_):
         return value
     if isinstance(value, numbers.Integral):
