@@ -32,6 +32,7 @@ from . import config
 from .config import CACHE_LOCK_TIMEOUT
 from .endpoints import Endpoint
 from .endpoints import endpoint as find_endpoint
+from .interrupts import interrupts_held
 
 __all__ = [
     "MISSING",
@@ -264,7 +265,8 @@ class ResponseCache:
         if self._cache is None:
             return
         try:
-            self._cache.set(key, value, expire=ttl, tag=endpoint.method)
+            with interrupts_held():  # an answer paid for is kept whole, even on Ctrl-C
+                self._cache.set(key, value, expire=ttl, tag=endpoint.method)
         except _FAILURES as error:
             self._warn(error, "writing")
 

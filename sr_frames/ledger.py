@@ -19,10 +19,11 @@ unpickled, and a row that is not our JSON text reads as absent.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from . import config
 from .cache import JSONOnlyDisk
 from .config import LEDGER_LOCK_TIMEOUT
 from .endpoints import CONTACT_RESERVED
+from .interrupts import interrupts_held
 from .values import contact_id
 
 __all__ = ["LEDGER_DIRECTORY", "Ledger", "fingerprint", "ledger_directory"]
@@ -125,6 +127,12 @@ class Ledger:
                     continue
         return found
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One transaction, whole or not at all even on Ctrl-C (see :mod:`.interrupts`)."""
+        with interrupts_held(), self._cache.transact():
+            yield
+
     def _write(self, name: str, value: Any) -> None:
         self._cache.set(self._key(name), value, tag=self.tag)
 
@@ -176,7 +184,7 @@ class Ledger:
             new.setdefault(h, []).append(oid)
         if not new:
             return
-        with self._cache.transact():
+        with self._writing():
             known = self.ids(new)
             for h, added in new.items():
                 fresh = set(added)
@@ -185,7 +193,7 @@ class Ledger:
 
     def mark_uncertain(self, hashes: Iterable[str]) -> None:
         """Record rows (one fingerprint per row) that may or may not have been added."""
-        with self._cache.transact():
+        with self._writing():
             doubt = self.uncertain()
             for h in hashes:
                 doubt[h] = doubt.get(h, 0) + 1
@@ -199,7 +207,7 @@ class Ledger:
         confirmed (the latest ones, at most as many as rows were uncertain); the rest
         were never added and will be sent again. Returns how many rows were adopted.
         """
-        with self._cache.transact():
+        with self._writing():
             doubt = self.uncertain()
             known = self.ids(doubt)
             adopted = 0
@@ -232,4 +240,5 @@ class Ledger:
 
     def forget(self) -> int:
         """Drop everything known about this list; returns how many entries went."""
-        return self._cache.evict(self.tag)
+        with interrupts_held():
+            return self._cache.evict(self.tag)

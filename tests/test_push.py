@@ -193,7 +193,7 @@ def test_sigint_in_the_middle_of_a_push_then_a_second_push_completes_it(sandbox,
         _, err = child.communicate(timeout=30)
     finally:
         child.kill()
-    assert child.returncode != 0 and "KeyboardInterrupt" in err
+    assert child.returncode != 0 and "KeyboardInterrupt" in err, err
     assert "interrupted" in err  # the report says so, even with progress off
     assert 0 < sandbox.count("add_to_list") < rows / 5
     deadline = time.monotonic() + 10
@@ -472,3 +472,23 @@ def test_the_ledger_remembers_across_runs(tmp_path):
     with Ledger("abc", base_url="http://sb", account="someone else", directory=tmp_path) as ledger:
         assert ledger.ids(["h1"]) == {}
     assert stat.S_IMODE((tmp_path / LEDGER_DIRECTORY).stat().st_mode) == 0o700
+
+
+def test_ctrl_c_in_the_middle_of_a_ledger_write_lands_after_it(tmp_path):
+    # Ctrl-C inside a write would roll it back (a chunk the service added, forgotten) or
+    # leave the connection in an open transaction; it is held until the write is done
+    with Ledger("abc", base_url="http://sb", account="me", directory=tmp_path) as ledger:
+        read_ids = ledger.ids
+
+        def ids_then_ctrl_c(hashes):  # confirm() reads the known ids inside its transaction
+            signal.raise_signal(signal.SIGINT)
+            return read_ids(hashes)
+
+        ledger.ids = ids_then_ctrl_c
+        with pytest.raises(KeyboardInterrupt):
+            ledger.confirm([("h1", "id1")])
+        del ledger.ids
+
+        assert ledger.ids(["h1"]) == {"h1": ["id1"]}, "the confirmed id was kept"
+        ledger.mark_uncertain(["h2"])  # the next write goes through
+        assert ledger.uncertain() == {"h2": 1}
