@@ -17,6 +17,7 @@ Credentials come from ``sr_frames.configure(...)`` or ``SALESROCKS_USERNAME`` /
 
 from . import accessor as _accessor  # noqa: F401  (registers the accessors)
 from . import dask_accessor as _dask_accessor
+from .auth import forget_logins
 from .cache import CacheInfo, CacheWarning, cache_info, clear_cache
 from .client import AsyncClient, Client, ClientStats
 from .config import configure
@@ -89,6 +90,7 @@ __all__ = [
     "create_email_warmers",
     "create_list",
     "delete_contacts",
+    "forget_logins",
     "get_lists",
     "last_report",
     "read_list",

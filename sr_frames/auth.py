@@ -7,6 +7,11 @@ again. A refused login (wrong password) is remembered: every waiter and every la
 call fails at once with the same :class:`~sr_frames.errors.AuthenticationError`,
 without another request.
 
+Tokens are shared by the clients of a process through :data:`LOGINS`: each verb call
+without ``client=`` makes a client of its own, and a notebook making twenty calls (or
+a Dask worker running twenty tasks) logs in once, not twenty times. A token is shared
+only between clients with the same base URL, username and password.
+
 The credentials and the token are held in :class:`~sr_frames.config.Secret` and
 revealed only where they go on the wire, by the client.
 """
@@ -16,8 +21,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import hashlib
 import json
 import math
+import os
+import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -37,7 +45,8 @@ from .errors import (
     SalesRocksError,
 )
 
-__all__ = ["DEFAULT_TOKEN_LIFETIME", "TokenManager", "token_claims"]
+__all__ = ["DEFAULT_TOKEN_LIFETIME", "LOGINS", "SharedLogins", "TokenManager", "forget_logins",
+           "token_claims"]
 
 
 LOGIN_REFUSED = frozenset({400, 401, 403})
@@ -47,6 +56,61 @@ Fetch = Callable[[str, Secret], Awaitable[Mapping[str, Any]]]
 """Sends the login (username, password) and answers the token endpoint's JSON."""
 
 
+class SharedLogins:
+    """The tokens this process's logins obtained, for every client with the same
+    credentials to reuse until they are due for renewal.
+
+    Entries are keyed by a digest of base URL, username and password salted with a
+    random key made at start-up, so neither the dictionary nor its repr says whose
+    they are; tokens stay in :class:`Secret`. Renewal times are on the monotonic
+    clock. Safe to use from the event loops of several threads.
+    """
+
+    def __init__(self) -> None:
+        self._salt = os.urandom(16)
+        self._tokens: dict[bytes, tuple[Secret, float]] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"SharedLogins({len(self._tokens)} token(s))"
+
+    def key(self, base_url: str, username: str, password: Secret) -> bytes:
+        """The entry of these credentials at this service."""
+        text = "\0".join((base_url, username, password.reveal())).encode()
+        return hashlib.blake2b(text, key=self._salt, digest_size=32).digest()
+
+    def fresh(self, key: bytes, now: float) -> tuple[Secret, float] | None:
+        """The token kept under ``key`` and its renewal time, if not yet due."""
+        with self._lock:
+            kept = self._tokens.get(key)
+        return kept if kept is not None and now < kept[1] else None
+
+    def keep(self, key: bytes, token: Secret, renew_at: float) -> None:
+        with self._lock:
+            self._tokens[key] = (token, renew_at)
+
+    def forget(self, key: bytes, token: Secret) -> None:
+        """Drop ``token`` (refused with a 401) unless a newer one has replaced it."""
+        with self._lock:
+            kept = self._tokens.get(key)
+            if kept is not None and kept[0] is token:
+                del self._tokens[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tokens.clear()
+
+
+LOGINS = SharedLogins()
+"""The tokens shared by the clients of this process."""
+
+
+def forget_logins() -> None:
+    """Forget every token this process has obtained: the next request of every client
+    made afterwards logs in again (after a password change, say)."""
+    LOGINS.clear()
+
+
 class TokenManager:
     """Gives requests a valid bearer token, logging in only when needed.
 
@@ -54,7 +118,9 @@ class TokenManager:
     it is replaced by a login if a username and password are known, else the 401 is
     final). ``fetch`` performs one login through the client's retrying transport.
     ``clock`` is monotonic; ``margin`` is how long before expiry a token is renewed
-    (never more than a quarter of the token's lifetime).
+    (never more than a quarter of the token's lifetime). With a ``shared`` key (from
+    :meth:`SharedLogins.key`), tokens are taken from and given to :data:`LOGINS`;
+    it needs the monotonic ``clock``.
     """
 
     def __init__(
@@ -66,6 +132,7 @@ class TokenManager:
         fetch: Fetch,
         clock: Callable[[], float] = time.monotonic,
         margin: float = DEFAULT_TOKEN_REFRESH_MARGIN,
+        shared: bytes | None = None,
     ) -> None:
         self.username = username
         self._password = password
@@ -76,6 +143,7 @@ class TokenManager:
         self._margin = margin
         self._failure: SalesRocksError | None = None
         self._lock = asyncio.Lock()
+        self._shared = shared
 
     def __repr__(self) -> str:
         return f"TokenManager(username={self.username!r}, has_token={self._token is not None})"
@@ -119,6 +187,11 @@ class TokenManager:
             self._raise_if_failed()
             if self._token is not None and self._token is not stale:
                 return self._token
+            if self._shared is not None:
+                LOGINS.forget(self._shared, stale)
+                if self._adopt_shared(stale):
+                    assert self._token is not None
+                    return self._token
             if not self.can_login:
                 self._failure = refused
                 raise _replay(refused)
@@ -127,10 +200,21 @@ class TokenManager:
     async def _renew(self, stale: Secret | None) -> Secret:
         async with self._lock:
             self._raise_if_failed()
-            if self._token is not stale and self._fresh():
+            if (self._token is not stale and self._fresh()) or self._adopt_shared(stale):
                 assert self._token is not None
                 return self._token
             return await self._login()
+
+    def _adopt_shared(self, stale: Secret | None) -> bool:
+        """Take the process's token for these credentials if there is a fresh one
+        other than ``stale``."""
+        if self._shared is None:
+            return False
+        kept = LOGINS.fresh(self._shared, self._clock())
+        if kept is None or kept[0] is stale:
+            return False
+        self._token, self._renew_at = kept
+        return True
 
     async def _login(self) -> Secret:
         if not self.can_login:
@@ -148,6 +232,8 @@ class TokenManager:
         lifetime = _lifetime(answer.get("expires_in"))
         self._token = token
         self._renew_at = started + lifetime - min(self._margin, lifetime / 4)
+        if self._shared is not None:
+            LOGINS.keep(self._shared, token, self._renew_at)
         return token
 
     def _raise_if_failed(self) -> None:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from . import config
-from .auth import TokenManager
+from .auth import LOGINS, TokenManager
 from .calls import body_from, method_signature, named, read_answer, validate_body
 from .config import MAX_RATE_LIMITED_WAITS, Secret
 from .endpoints import ENDPOINTS, TOKEN, Endpoint
@@ -178,8 +178,12 @@ class AsyncClient:
         self._limiter = limiter or (None if self.rate_limit is None
                                     else RateLimiter(self.rate_limit, clock=clock, sleep=sleep))
         self._semaphore = asyncio.Semaphore(self.max_concurrency)
+        # clients with the same credentials share their login, unless a test clock
+        # makes this client's renewal times incomparable with everyone else's
+        shared = (LOGINS.key(self.base_url, s.username, s.password)
+                  if s.username and s.password is not None and clock is time.monotonic else None)
         self._auth = TokenManager(username=s.username, password=s.password, token=s.token,
-                                  fetch=self._fetch_token, clock=clock)
+                                  fetch=self._fetch_token, clock=clock, shared=shared)
         self._transport = Transport(self.base_url, connections=self.max_concurrency + 1,
                                     timeout=self.timeout)
 

@@ -11,6 +11,7 @@ import socket
 
 import pytest
 
+import sr_frames
 from sr_frames import config
 
 USERNAME = "analyst@example.com"
@@ -55,6 +56,7 @@ def _clean_slate(request, tmp_path, monkeypatch):
     monkeypatch.setenv(config.ENV_PASSWORD, PASSWORD)
     monkeypatch.delenv(config.ENV_TOKEN, raising=False)
     config.reset_configuration()
+    sr_frames.forget_logins()  # each test logs in afresh, so login counts are its own
     if "sandbox" in request.fixturenames:
         server = request.getfixturevalue("sandbox")
         server.reset()

@@ -19,6 +19,7 @@ import urllib.request
 
 import pytest
 
+import sr_frames
 from sr_frames import config
 from sr_frames.client import AsyncClient, Client
 from sr_frames.endpoints import BY_METHOD, ENDPOINTS, TOKEN
@@ -40,6 +41,7 @@ from sr_frames.runner import LoopThread
 from sr_frames.sandbox import answers
 
 USERNAME = "analyst@example.com"  # what tests/conftest.py puts in the environment
+PASSWORD = "correct horse battery staple"
 
 
 def run(coro):
@@ -288,6 +290,45 @@ def test_missing_credentials_name_the_variables_to_set(sandbox, monkeypatch):
     for variable in ("SALESROCKS_USERNAME", "SALESROCKS_PASSWORD", "SALESROCKS_TOKEN"):
         assert variable in str(missing.value)
     assert sandbox.stats()["total"] == 0
+
+
+def test_clients_with_the_same_credentials_share_one_login(sandbox):
+    # each verb call without client= makes a client: the process logs in once for all
+    for address in ["ada@engines.io", "bob@engines.io", "carl@engines.io"]:
+        with Client() as sr:
+            sr.verify_email(address)
+    assert sandbox.count("login") == 1
+
+
+def test_a_shared_login_serves_only_the_same_credentials(sandbox):
+    sandbox.configure(password=PASSWORD)
+    with Client() as sr:
+        sr.login()
+    with Client(username=USERNAME, password="not the password") as other, \
+            pytest.raises(AuthenticationError):
+        other.verify_email("ada@engines.io")
+    assert sandbox.count("login") == 2
+    assert sandbox.count("verify_email") == 0
+
+
+def test_a_token_refused_with_401_is_replaced_for_every_client(sandbox):
+    with Client() as first:
+        first.login()
+    sandbox.add_fault("status", path="verify_email", status=401, times=1)
+    with Client() as second:
+        assert second.verify_email("ada@engines.io")["email"] == "ada@engines.io"
+    with Client() as third:
+        third.verify_email("bob@engines.io")
+    assert sandbox.count("login") == 2, "one refresh, then the new token is shared"
+
+
+def test_forgotten_logins_are_made_again(sandbox):
+    with Client() as sr:
+        sr.login()
+    sr_frames.forget_logins()
+    with Client() as sr:
+        sr.login()
+    assert sandbox.count("login") == 2
 
 
 def _token_from(sandbox) -> str:

@@ -16,7 +16,7 @@ PUBLIC = [
     "RequestValidationError", "RunReport", "SalesRocksError", "ServerError", "TransportError",
     "__version__", "cache_info", "campaign_stats", "clear_cache", "configure",
     "create_email_connections", "create_email_warmers", "create_list", "delete_contacts",
-    "get_lists", "last_report", "read_list", "read_table", "reconcile", "update_contacts",
+    "forget_logins", "get_lists", "last_report", "read_list", "read_table", "reconcile", "update_contacts",
     "write_table",
 ]
 
