@@ -9,7 +9,7 @@ with respect to Ctrl-C: a SIGINT that arrives meanwhile is delivered once the wr
 done, to whatever handler was in place.
 
 Only the main thread receives signals, so elsewhere (the client's loop thread) it
-does nothing.
+does nothing; nor when a program embedding Python handles SIGINT itself.
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ __all__ = ["interrupts_held"]
 @contextlib.contextmanager
 def interrupts_held() -> Iterator[None]:
     """Delay SIGINT until the block has finished (see the module docstring)."""
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is None:
+        # no signal reaches this thread, or a host program outside Python handles
+        # SIGINT: its handler could not be put back, so it is left alone
         yield
         return
     received: list[FrameType | None] = []
@@ -45,4 +47,4 @@ def _deliver(handler: signal.Handlers | object, frame: FrameType | None) -> None
         handler(signal.SIGINT, frame)
     elif handler == signal.SIG_DFL:
         signal.raise_signal(signal.SIGINT)
-    # SIG_IGN, or a handler installed outside Python (None): nothing to do
+    # SIG_IGN: nothing to do
