@@ -358,6 +358,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         result_key="data",
         columns={"id": "connection_id", "user_id": "connection_user_id", "type": "connection_type"},
         error_column="connection_error",
+        integer_answers=frozenset({"id", "user_id"}),
         labels=frozenset({"type"}),
     ),
     Endpoint(
@@ -397,6 +398,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         columns={"id": "warmer_id", "connection_ID": "warmer_connection_id", "status": "warmer_status",
                  "start_date": "warmer_start_date", "created_at": "warmer_created_at"},
         error_column="warmer_error",
+        integer_answers=frozenset({"id", "connection_ID"}),
         labels=frozenset({"status"}),
     ),
     Endpoint(

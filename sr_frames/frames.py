@@ -8,6 +8,7 @@ to rows with one ``take``, and joined in one ``concat`` on the caller's own inde
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -90,14 +91,17 @@ def result_columns(plan: Plan, prefix: str = "") -> dict[str, Any]:
 def _scatter(values: list[Any], row_slot: np.ndarray, kind: ColumnKind) -> Any:
     """Per-slot values to per-row values in the dtype of ``kind``, taken per row after
     being typed once per distinct value (a million rows are not re-scanned). Lists stay
-    Python lists, one shared object per distinct answer. Answers that do not fit their
-    kind (a list where text was expected) keep the dtype pandas infers for them."""
+    Python lists, one shared object per distinct answer. A number or flag where text is
+    expected becomes its JSON text (``true``, ``442079460958``); answers that cannot
+    fit their kind (a list where text was expected) keep the dtype pandas infers."""
     kinds = set(map(type, values)) - {type(None)}  # JSON gives exact types, no subclasses
     if kind == "integer" and kinds <= {int}:
         return pd.array(values, dtype="Int64").take(row_slot)
-    if kind == "label" and kinds <= {str}:
-        return _labels(values, row_slot)
-    if kind == "text" and kinds <= {str}:
+    if kind in ("label", "text") and not kinds & {list, dict}:
+        if not kinds <= {str}:  # a number or flag where the reference shows text
+            values = [v if v is None or type(v) is str else json.dumps(v) for v in values]
+        if kind == "label":
+            return _labels(values, row_slot)
         return pd.array(values, dtype="str").take(row_slot)
     slots = np.empty(len(values), dtype=object)
     slots[:] = values

@@ -9,6 +9,7 @@ import pandas as pd
 
 from sr_frames import checks
 from sr_frames.endpoints import endpoint
+from sr_frames.frames import result_columns
 from sr_frames.plan import as_text, check_locally, make_plan
 from sr_frames.sandbox import answers
 
@@ -105,3 +106,24 @@ def test_cells_read_as_request_text():
     assert as_text(float("nan")) is None
     assert as_text(pd.NaT) is None
     assert as_text("") is None
+
+
+def test_result_dtypes_follow_the_table_even_when_answers_do_not():
+    # a service that answers a number or a flag where the reference shows text still
+    # gives the column the dtype the table promises (a Dask graph declares it up front)
+    plan = plan_for("verify_email", email=["a@example.com", "b@example.com", None, "a@example.com"])
+    first, second = plan.pending()
+    first.settle("answered", answer={"status": "Valid", "disposable": False, "provider": 7,
+                                     "confidence_score": "97", "mx_records": ["mx.example.com"]})
+    second.settle("answered", answer={"status": "Invalid", "disposable": True, "provider": None,
+                                      "confidence_score": None, "mx_records": []})
+
+    columns = result_columns(plan)
+
+    disposable = pd.Series(columns["email_disposable"])
+    assert isinstance(disposable.dtype, pd.CategoricalDtype)
+    assert disposable.tolist()[:2] == ["false", "true"] and pd.isna(disposable[2])
+    assert pd.Series(columns["email_provider"]).tolist()[0] == "7"
+    assert pd.Series(columns["email_confidence_score"]).dtype == "Int64"
+    assert pd.Series(columns["email_error"]).dtype == "str"
+    assert columns["email_mx_records"][3] is columns["email_mx_records"][0], "one list, shared"
