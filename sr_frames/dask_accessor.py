@@ -260,13 +260,15 @@ def enrich(ddf: dd.DataFrame, verb: str, args: tuple[Any, ...],
     distinct = keys.drop_duplicates(split_out=tasks, shuffle_method="tasks")  # any scheduler
     answers_meta = pd.DataFrame({KEY: pd.Series([], dtype=object),
                                  **{c: _empty(d) for c, d in dtypes.items()}})
+    # enforce_metadata=False: Dask would put its placeholder frame, whose label columns
+    # hold a stand-in category, in place of an empty partition's own (empty) result
     answers = distinct.map_partitions(_enrich, call, settings, run, meta=answers_meta,
-                                      clear_divisions=True)
+                                      clear_divisions=True, enforce_metadata=False)
     lookup = answers.repartition(npartitions=1).map_partitions(
-        _by_key, meta=answers_meta.set_index(KEY))
+        _by_key, meta=answers_meta.set_index(KEY), enforce_metadata=False)
     meta = attach(ddf._meta, {call.prefix + c: _empty(d) for c, d in dtypes.items()},
                   overwrite=call.kwargs.get("overwrite", False))
-    return ddf.map_partitions(_attach, keys, lookup, call, meta=meta)
+    return ddf.map_partitions(_attach, keys, lookup, call, meta=meta, enforce_metadata=False)
 
 
 # -- the accessor ---------------------------------------------------------------------

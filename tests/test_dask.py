@@ -143,6 +143,19 @@ def test_index_divisions_and_prefix_are_kept(sandbox):
     assert sandbox.count("verify_email") == 7
 
 
+def test_empty_partitions_give_what_pandas_gives(sandbox):
+    frame = pd.DataFrame({"email": ["ada@engines.io", None, "bob@gmail.com", "ada@engines.io"]})
+    ddf = dd.from_pandas(frame, npartitions=2)
+    nothing = ddf[ddf["email"] == "nobody@example.com"]  # every partition empty
+    some = ddf[ddf["email"] == "bob@gmail.com"]  # the first partition empty
+    with dask.config.set(scheduler="threads"):
+        for part in (nothing, some):
+            data = part.compute()
+            expected = data.salesrocks.verify_emails(progress=False)
+            result = part.salesrocks.verify_emails().compute()
+            pd.testing.assert_frame_equal(result, expected)
+
+
 def test_the_rate_limit_is_one_limit_for_the_whole_cluster(sandbox, dask_client):
     sandbox.configure(rate_limit=40)
     sr_frames.configure(rate_limit=40)
