@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import concurrent.futures
 import hashlib
 import json
 import math
@@ -56,6 +57,10 @@ Fetch = Callable[[str, Secret], Awaitable[Mapping[str, Any]]]
 """Sends the login (username, password) and answers the token endpoint's JSON."""
 
 
+class _LoginAbandoned(Exception):
+    """The client making a shared login stopped before its answer: waiters try again."""
+
+
 class SharedLogins:
     """The tokens this process's logins obtained, for every client with the same
     credentials to reuse until they are due for renewal.
@@ -63,12 +68,14 @@ class SharedLogins:
     Entries are keyed by a digest of base URL, username and password salted with a
     random key made at start-up, so neither the dictionary nor its repr says whose
     they are; tokens stay in :class:`Secret`. Renewal times are on the monotonic
-    clock. Safe to use from the event loops of several threads.
+    clock. Safe to use from the event loops of several threads, where clients starting
+    at the same moment wait for one login (:meth:`claim`) rather than each making one.
     """
 
     def __init__(self) -> None:
         self._salt = os.urandom(16)
         self._tokens: dict[bytes, tuple[Secret, float]] = {}
+        self._running: dict[bytes, concurrent.futures.Future[tuple[Secret, float]]] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -85,9 +92,30 @@ class SharedLogins:
             kept = self._tokens.get(key)
         return kept if kept is not None and now < kept[1] else None
 
-    def keep(self, key: bytes, token: Secret, renew_at: float) -> None:
+    def claim(self, key: bytes) -> tuple[concurrent.futures.Future[tuple[Secret, float]], bool]:
+        """The login in progress for ``key`` and ``False``; or, when none is, a new one
+        that the caller must make and :meth:`finish`, and ``True``."""
         with self._lock:
-            self._tokens[key] = (token, renew_at)
+            running = self._running.get(key)
+            if running is not None:
+                return running, False
+            running = self._running[key] = concurrent.futures.Future()
+            return running, True
+
+    def finish(self, key: bytes, running: concurrent.futures.Future[tuple[Secret, float]], *,
+               token: Secret | None = None, renew_at: float = 0.0,
+               error: BaseException | None = None) -> None:
+        """End the login claimed as ``running``: keep its token and hand it (or the
+        error) to every client waiting for it."""
+        with self._lock:
+            if self._running.get(key) is running:
+                del self._running[key]
+            if token is not None:
+                self._tokens[key] = (token, renew_at)
+        if token is not None:
+            running.set_result((token, renew_at))
+        else:
+            running.set_exception(error or _LoginAbandoned())
 
     def forget(self, key: bytes, token: Secret) -> None:
         """Drop ``token`` (refused with a 401) unless a newer one has replaced it."""
@@ -219,6 +247,32 @@ class TokenManager:
     async def _login(self) -> Secret:
         if not self.can_login:
             raise MissingCredentialsError(_missing_message(self.username, self._password))
+        if self._shared is None:
+            return await self._login_now()
+        while True:  # one login at a time for these credentials, across threads and loops
+            running, mine = LOGINS.claim(self._shared)
+            if mine:
+                break
+            try:
+                self._token, self._renew_at = await asyncio.shield(asyncio.wrap_future(running))
+            except _LoginAbandoned:
+                continue  # its client stopped before the answer came: log in ourselves
+            except AuthenticationError as refused:
+                self._failure = refused
+                raise _replay(refused) from None
+            return self._token
+        try:
+            token = await self._login_now()
+        except AuthenticationError as refused:
+            LOGINS.finish(self._shared, running, error=refused)
+            raise
+        except BaseException:
+            LOGINS.finish(self._shared, running, error=_LoginAbandoned())
+            raise
+        LOGINS.finish(self._shared, running, token=token, renew_at=self._renew_at)
+        return token
+
+    async def _login_now(self) -> Secret:
         assert self.username is not None and self._password is not None
         started = self._clock()
         try:
@@ -232,8 +286,6 @@ class TokenManager:
         lifetime = _lifetime(answer.get("expires_in"))
         self._token = token
         self._renew_at = started + lifetime - min(self._margin, lifetime / 4)
-        if self._shared is not None:
-            LOGINS.keep(self._shared, token, self._renew_at)
         return token
 
     def _raise_if_failed(self) -> None:

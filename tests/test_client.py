@@ -8,11 +8,13 @@ caller sees and what the sandbox received.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import gc
 import inspect
 import json
 import logging
 import random
+import threading
 import time
 import traceback
 import urllib.request
@@ -298,6 +300,38 @@ def test_clients_with_the_same_credentials_share_one_login(sandbox):
         with Client() as sr:
             sr.verify_email(address)
     assert sandbox.count("login") == 1
+
+
+def test_clients_starting_at_the_same_moment_wait_for_one_login(sandbox):
+    # eight threads (a Dask worker's, say), each with its own client and event loop
+    sandbox.configure(latency_ms=200)
+    start = threading.Barrier(8)
+
+    def verify(address):
+        with Client() as sr:
+            start.wait()
+            return sr.verify_email(address)["email"]
+
+    addresses = [f"user{i}@example.com" for i in range(8)]
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(verify, addresses)) == addresses
+    assert sandbox.count("login") == 1
+
+
+def test_a_refused_login_is_shared_by_the_clients_waiting_for_it(sandbox):
+    sandbox.configure(password="the right one", latency_ms=200)
+    start = threading.Barrier(4)
+
+    def verify(address):
+        with Client() as sr:
+            start.wait()
+            with pytest.raises(AuthenticationError):
+                sr.verify_email(address)
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        list(pool.map(verify, [f"user{i}@example.com" for i in range(4)]))
+    assert sandbox.count("login") == 1
+    assert sandbox.count("verify_email") == 0
 
 
 def test_a_shared_login_serves_only_the_same_credentials(sandbox):
