@@ -53,6 +53,10 @@ CACHE_LOCK_TIMEOUT = 5.0
 LEDGER_LOCK_TIMEOUT = 30.0
 """Seconds a push-ledger write waits for another process's lock."""
 
+LANDING_WAIT_CAP = 600.0
+"""The longest a push waits for requests sent without an answer to land before reading
+the list back (a bound on a clock that jumped)."""
+
 ENV_USERNAME = "SALESROCKS_USERNAME"
 ENV_PASSWORD = "SALESROCKS_PASSWORD"
 ENV_TOKEN = "SALESROCKS_TOKEN"

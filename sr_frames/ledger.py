@@ -9,7 +9,9 @@ of the contact as sent, never the contact itself):
   contacts: the k-th occurrence of a content in a frame maps to the k-th id), and
 * how many rows with that content are *uncertain*: sent, but the answer was lost
   (timeout, dropped connection, a broken answer), so they may or may not be in the
-  list. :meth:`Ledger.settle` resolves them from the list as read back.
+  list. :meth:`Ledger.settle` resolves them from the list as read back, and
+* until when a request that was never answered may still land (:meth:`Ledger.lands_by`),
+  so the list is not read back while it could still change.
 
 A list is identified by the service's base URL, the account and the list id, never
 by a credential. Storage is diskcache (SQLite) under ``<cache dir>/push-ledger``,
@@ -44,6 +46,7 @@ LEDGER_DIRECTORY = "push-ledger"
 
 _VERSION = "push1"
 _UNCERTAIN = "uncertain"
+_LANDS_BY = "lands-by"
 _CHUNK = 500  # keys per SELECT, well under SQLite's bound-parameter limit
 _SELECT = "SELECT key, mode, filename, value FROM Cache WHERE raw = 1 AND key IN ({})"
 
@@ -191,13 +194,22 @@ class Ledger:
                 old = [i for i in known.get(h, []) if i not in fresh]
                 self._write(h, {"ids": added + old if newest_first else old + added})
 
-    def mark_uncertain(self, hashes: Iterable[str]) -> None:
-        """Record rows (one fingerprint per row) that may or may not have been added."""
+    def lands_by(self) -> float:
+        """When (wall-clock seconds) the last request sent without an answer may have
+        landed by; 0 when none is in doubt."""
+        value = self._read([self._key(_LANDS_BY)]).get(self._key(_LANDS_BY))
+        return float(value) if type(value) in (int, float) else 0.0
+
+    def mark_uncertain(self, hashes: Iterable[str], *, lands_by: float = 0.0) -> None:
+        """Record rows (one fingerprint per row) that may or may not have been added;
+        ``lands_by`` is when their request, if unanswered, may still land by."""
         with self._writing():
             doubt = self.uncertain()
             for h in hashes:
                 doubt[h] = doubt.get(h, 0) + 1
             self._write(_UNCERTAIN, doubt)
+            if lands_by > self.lands_by():
+                self._write(_LANDS_BY, lands_by)
 
     def settle(self, found: Mapping[str, Sequence[str]]) -> int:
         """Resolve every uncertain row from the list as read back, and forget the doubt.
@@ -219,6 +231,7 @@ class Ledger:
                     self._write(h, {"ids": known.get(h, []) + take})
                     adopted += len(take)
             self._cache.delete(self._key(_UNCERTAIN))
+            self._cache.delete(self._key(_LANDS_BY))
         return adopted
 
     def settle_records(self, records: Iterable[Mapping[str, Any]]) -> dict[str, int]:

@@ -20,6 +20,7 @@ per chunk:
 from __future__ import annotations
 
 import concurrent.futures
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -29,8 +30,9 @@ from typing import Any
 import pandas as pd
 
 from .client import AsyncClient, Client
+from .config import LANDING_WAIT_CAP
 from .endpoints import CONTACT_RESERVED, ENDPOINTS, SECRET_FIELDS, endpoint
-from .errors import InvalidResponseError, SalesRocksError
+from .errors import InvalidResponseError, SalesRocksError, TransportError
 from .frames import attach, column_error, original_columns
 from .ledger import Ledger, fingerprint, ledger_directory
 from .lists import check_list, list_records, using
@@ -78,6 +80,9 @@ class _Push:
     errors: list[str | None]
     ledger: Ledger
     force: bool
+    landing_s: float = 0.0
+    """How long a request sent without an answer may still take to land: the client's
+    timeout, the time we would have waited for its answer."""
     ids: list[str | None] = field(init=False)
     tally: Tally = field(default_factory=Tally)
     confirmed: int = 0
@@ -106,13 +111,13 @@ class _Push:
         self.held = max(0, len(todo) - allowed)
         return todo[:allowed]
 
-    def settle_doubts(self, client: Client, todo: list[int]) -> list[int]:
+    def settle_doubts(self, client: Client, todo: list[int], *, progress: bool = False) -> list[int]:
         """Reconcile first when rows to send have uncertain twins; the rows still to send."""
         doubt = {} if self.force else self.ledger.uncertain()
         if not any(self.hashes[i] in doubt for i in todo):
             return todo
         try:
-            _settle(client, self.ledger, self.list_id)
+            _settle(client, self.ledger, self.list_id, progress=progress)
         except SalesRocksError as error:
             stuck = [i for i in todo if self.hashes[i] in doubt]
             self.fail(stuck, f"uncertain: the list could not be read back to reconcile "
@@ -134,7 +139,11 @@ class _Push:
                 self.ids[i], self.errors[i] = oid, None
             self.confirmed += len(rows)
         elif maybe_applied(error):
-            self.ledger.mark_uncertain(self.hashes[i] for i in rows)
+            # a request answered (badly) has been dealt with; one never answered may
+            # still be on its way
+            answered = isinstance(error, SalesRocksError) and not isinstance(error, TransportError)
+            self.ledger.mark_uncertain((self.hashes[i] for i in rows),
+                                       lands_by=time.time() + (0.0 if answered else self.landing_s))
             self.fail(rows, f"uncertain ({reason(error)}): no clear answer after sending, so the "
                             "row may be in the list; push again to reconcile", "uncertain")
         else:
@@ -143,9 +152,26 @@ class _Push:
         self.tally.failed += 0 if error is None else len(rows)
 
 
-def _settle(client: Client, ledger: Ledger, list_id: str) -> dict[str, int]:
-    """Read the list back (only if rows are in doubt) and settle the doubt from it."""
-    return ledger.settle_records(list_records(client, list_id) if ledger.uncertain() else [])
+def _settle(client: Client, ledger: Ledger, list_id: str, *, progress: bool = False) -> dict[str, int]:
+    """Read the list back (only if rows are in doubt, and once requests sent without an
+    answer may have landed) and settle the doubt from it."""
+    if not ledger.uncertain():
+        return ledger.settle_records([])
+    _await_landing(ledger, progress)
+    return ledger.settle_records(list_records(client, list_id))
+
+
+def _await_landing(ledger: Ledger, progress: bool) -> None:
+    """Sleep until the requests in doubt may have landed (at most ``LANDING_WAIT_CAP``):
+    a list read back before a chunk still on its way lands would not show it, and the
+    chunk would be sent twice."""
+    wait = min(ledger.lands_by() - time.time(), LANDING_WAIT_CAP)
+    if wait <= 0:
+        return
+    if progress:
+        print(f"push_to_list: waiting {wait:.0f} s for requests sent without an answer to land, "
+              "then reading the list back", file=sys.stderr, flush=True)
+    time.sleep(wait)
 
 
 def _send(client: Client, push: _Push, contacts_: list[dict | None], todo: list[int],
@@ -169,7 +195,8 @@ def _send(client: Client, push: _Push, contacts_: list[dict | None], todo: list[
     try:
         drain(unrecorded, record, lambda: bar.show(push.tally, client.aclient.stats))
     except BaseException:
-        push.ledger.mark_uncertain(push.hashes[i] for f in unrecorded for i in futures[f])
+        push.ledger.mark_uncertain((push.hashes[i] for f in unrecorded for i in futures[f]),
+                                   lands_by=time.time() + push.landing_s)
         raise
 
 
@@ -199,7 +226,9 @@ def push_to_list(
     nothing for rows already confirmed (remembered on disk per list and per row
     content; identical rows are distinct contacts); ``force=True`` sends every row
     again. Rows whose answer was lost are marked ``uncertain``; the next push reads the
-    list back and matches them by content before sending, so nothing is duplicated.
+    list back and matches them by content before sending, so nothing is duplicated
+    (first waiting, if need be, until a request never answered may have landed: the
+    client's ``timeout`` after we stopped waiting for it).
 
     ``max_requests=N`` sends at most N Add to List requests (the reads that check the
     list or reconcile are not counted); the rows beyond them, in frame order, get
@@ -219,8 +248,9 @@ def push_to_list(
         c.run(lambda ac: ac.login())
         before = _counters(c.aclient)
         with Ledger(list_id, base_url=c.base_url, account=c.account) as ledger:
-            push = _Push(list_id, [fingerprint(x) if x else None for x in contacts_], errors, ledger, force)
-            todo = push.settle_doubts(c, push.pending())
+            push = _Push(list_id, [fingerprint(x) if x else None for x in contacts_], errors, ledger, force,
+                         landing_s=c.aclient.timeout)
+            todo = push.settle_doubts(c, push.pending(), progress=progress)
             if limit is not None:
                 todo = push.hold(todo, limit * size, limit)
             if todo and not push.read_back:
@@ -303,7 +333,9 @@ def reconcile(list_id: str, *, client: Client | None = None) -> dict[str, int]:
     those found are remembered as pushed (a later push gives them their id and sends
     nothing for them); the others will be sent by the next push. Sends no Add to List
     request. Returns ``{"uncertain": rows in doubt, "found": adopted, "missing": the
-    rest}``; with nothing in doubt it reads nothing.
+    rest}``; with nothing in doubt it reads nothing. Before reading, it waits until
+    requests sent without an answer may have landed: the ``timeout`` of the client that
+    sent them, counted from when it gave up on them.
     """
     with using(client) as c:
         c.run(lambda ac: ac.login())

@@ -64,6 +64,7 @@ def test_push_250_rows_then_the_same_frame_again_sends_nothing(sandbox):
 @pytest.mark.parametrize("fault", [{"times": 2}, {"rate": 0.5}])
 def test_lost_answers_then_a_second_run_completes_without_duplicates(sandbox, fault):
     # the sandbox adds the contacts, then closes the connection without answering
+    config.configure(timeout=2)  # the wait for unanswered requests to land, before reading back
     sandbox.add_fault("lost_answer", path="add_to_list", **fault)
     frame = leads(250)
     list_id = create_list("lossy")
@@ -88,6 +89,7 @@ def test_lost_answers_then_a_second_run_completes_without_duplicates(sandbox, fa
 @pytest.mark.parametrize("kind", ["drop", "status"])
 def test_chunks_that_never_landed_are_sent_by_the_second_run(sandbox, kind):
     # a dropped connection or a 500 may have been applied: uncertain, never resent blindly
+    config.configure(timeout=2)  # the wait for unanswered requests to land, before reading back
     sandbox.add_fault(kind, path="add_to_list", times=1)
     frame = leads(250)
     list_id = create_list("flaky")
@@ -118,7 +120,24 @@ def test_a_timeout_marks_rows_uncertain_and_the_next_run_settles_them(sandbox):
     assert sorted(list_emails(list_id)) == sorted(frame["email"])
 
 
+def test_a_push_right_after_a_timeout_waits_for_the_late_chunk_to_land(sandbox):
+    # the service applies the chunk 0.6 s after it was sent; the client gave up at 0.4 s
+    sandbox.add_fault("latency", path="add_to_list", delay_s=0.6, times=1)
+    frame = leads(20)
+    list_id = create_list("late")
+    with Client(timeout=0.4) as client:
+        first = push_to_list(frame, list_id, client=client, progress=False)
+    assert first["sr_push_error"].str.startswith("uncertain (timeout)").all()
+
+    second = push_to_list(frame, list_id, progress=False)  # at once
+
+    assert sandbox.count("add_to_list") == 1, "the late chunk was found, not sent again"
+    assert second["sr_contact_id"].notna().all()
+    assert sorted(list_emails(list_id)) == sorted(frame["email"])
+
+
 def test_reconcile_reads_the_list_back_without_adding_anything(sandbox):
+    config.configure(timeout=2)  # the wait for unanswered requests to land, before reading back
     sandbox.add_fault("lost_answer", path="add_to_list", times=1)
     frame = leads(150)
     list_id = create_list("to settle")
@@ -138,6 +157,7 @@ def test_reconcile_reads_the_list_back_without_adding_anything(sandbox):
 # --- Ctrl-C ----------------------------------------------------------------------------
 
 def test_ctrl_c_while_answers_are_recorded_leaves_no_row_unaccounted(sandbox, monkeypatch):
+    config.configure(timeout=2)  # the wait for unanswered requests to land, before reading back
     sandbox.configure(latency_ms=200)
     frame = leads(50)
     list_id = create_list("interrupted")
@@ -168,7 +188,10 @@ def test_ctrl_c_while_answers_are_recorded_leaves_no_row_unaccounted(sandbox, mo
 _PUSH_SCRIPT = """
 import sys
 import pandas as pd
+import sr_frames
 from sr_frames.push import push_to_list
+
+sr_frames.configure(timeout=2)
 
 frame = pd.DataFrame({"email": [f"p{i}@example.com" for i in range(int(sys.argv[2]))]})
 push_to_list(frame, sys.argv[1], chunk_size=5, progress=False)
@@ -196,10 +219,7 @@ def test_sigint_in_the_middle_of_a_push_then_a_second_push_completes_it(sandbox,
     assert child.returncode != 0 and "KeyboardInterrupt" in err, err
     assert "interrupted" in err  # the report says so, even with progress off
     assert 0 < sandbox.count("add_to_list") < rows / 5
-    deadline = time.monotonic() + 10
-    while any(r["status"] is None for r in sandbox.requests("add_to_list")) and time.monotonic() < deadline:
-        time.sleep(0.02)  # the adds in flight land after the client has gone
-    sandbox.configure(latency_ms=0)
+    # pushed again at once: the adds still in flight land while it waits to read back
 
     frame = pd.DataFrame({"email": [f"p{i}@example.com" for i in range(rows)]})
     second = push_to_list(frame, list_id, chunk_size=5, progress=False)
@@ -245,6 +265,7 @@ def test_max_requests_zero_sends_nothing(sandbox):
 
 
 def test_the_estimate_reads_the_ledger_and_sends_nothing(sandbox):
+    config.configure(timeout=2)  # the wait for unanswered requests to land, before reading back
     frame = leads(250)
     frame.loc[frame.index[0], ["first_name", "email", "company", "employees"]] = None
     list_id = create_list("estimate")
