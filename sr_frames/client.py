@@ -99,9 +99,12 @@ def _sync_method(ep: Endpoint) -> Callable[..., Any]:
 # -- the asynchronous client ---------------------------------------------------------
 
 class Pacer(Protocol):
-    """Paces requests: ``await wait()`` returns when the next one may go out."""
+    """Paces requests: ``await wait()`` returns when the next one may go out; after a
+    429, ``await pause(seconds)`` holds back everyone this pacer paces."""
 
     async def wait(self) -> None: ...
+
+    async def pause(self, seconds: float) -> None: ...
 
 
 @dataclass
@@ -249,7 +252,7 @@ class AsyncClient:
         """Get ready to send ``call`` again after ``error``, or raise ``error``."""
         ep = call.endpoint
         if isinstance(error, RateLimitError):
-            self._pause_for(call, error)
+            await self._pause_for(call, error)
         elif isinstance(error, AuthenticationError) and ep.authenticated and not call.refreshed:
             assert call.token is not None
             call.refreshed = True
@@ -272,13 +275,16 @@ class AsyncClient:
         self.stats.retries += 1
         return True
 
-    def _pause_for(self, call: _Call, error: RateLimitError) -> None:
-        """Pause the whole client for a 429, or re-raise it when the wait is too long."""
+    async def _pause_for(self, call: _Call, error: RateLimitError) -> None:
+        """Pause the whole client for a 429 (and, through a shared ``limiter``, every
+        process it paces), or re-raise it when the wait is too long."""
         call.waits += 1
         wait = error.retry_after
         if wait is None:
             wait = error.retry_after = backoff_delay(call.waits, self._rng)
         self._gate.pause(wait)  # even when too long to wait: later requests then fail fast
+        if self._limiter is not None:
+            await self._limiter.pause(wait)
         if wait > self.retry_after_ceiling or call.waits > MAX_RATE_LIMITED_WAITS:
             raise error
         logger.info("429 from %s: pausing the client for %.2f s", call.endpoint.path, wait)

@@ -189,8 +189,7 @@ def _answer(inputs: pd.DataFrame, call: _VerbCall, settings: WorkerSettings,
             if options.max_requests != call.max_requests:
                 _name_the_budget(job.plan, options.max_requests, call.max_requests)
         finally:
-            if limiter is not None:
-                limiter.close()
+            limiter.close()
     return result_columns(job.plan, "")
 
 
@@ -202,11 +201,10 @@ def _name_the_budget(plan: Any, granted: int | None, limit: int | None) -> None:
             slot.error = slot.error.replace(share, whole)
 
 
-def _shared_limiter(settings: WorkerSettings) -> SharedRateLimiter | None:
+def _shared_limiter(settings: WorkerSettings) -> SharedRateLimiter:
     """A rate limiter shared by every process using the cache directory (a client's own
-    would space the requests of one process only)."""
-    if settings.rate_limit is None:
-        return None
+    would space the requests of one process only); without a rate limit it still shares
+    429 pauses, so one worker's ``Retry-After`` holds back every worker."""
     scope = f"{config.cache_scope(settings.base_url or config.DEFAULT_BASE_URL)} {settings.username or ''}"
     return SharedRateLimiter(settings.rate_limit, settings.cache_dir, scope)
 

@@ -202,6 +202,10 @@ class RateLimiter:
         if delay > 0:
             await self._sleep(delay)
 
+    async def pause(self, seconds: float) -> None:
+        """Send nothing for ``seconds`` (a 429): the next slot is after the pause."""
+        self._next = max(self._next, self._clock() + seconds)
+
 
 class PauseGate:
     """Holds every request of a client until a pause (a 429's ``Retry-After``) ends."""

@@ -7,8 +7,9 @@ every change is one ``BEGIN IMMEDIATE`` transaction: the worker processes of one
 machine, and any process sharing that directory, see one limit between them.
 
 - :class:`SharedRateLimiter` spaces attempts ``1 / rate`` seconds apart across all of
-  them; it has the ``wait()`` of :class:`sr_frames.retry.RateLimiter`, so a client can
-  use either.
+  them, and holds them all back while a 429's ``Retry-After`` runs (with no rate, it
+  does only that); it has the ``wait()`` and ``pause()`` of
+  :class:`sr_frames.retry.RateLimiter`, so a client can use either.
 - :func:`take_budget` hands out what is left of a run's ``max_requests``.
 
 Times are wall-clock seconds (``time.time``), the one clock every process of a machine
@@ -79,21 +80,24 @@ def _update(con: sqlite3.Connection, key: str, change: Callable[[float | None], 
 
 
 class SharedRateLimiter:
-    """At most ``rate`` attempts per second across every process sharing ``cache_dir``.
+    """At most ``rate`` attempts per second across every process sharing ``cache_dir``,
+    and none at all while one of them is paused by a 429.
 
     ``scope`` names what is limited (the service and the account): limiters with the same
-    scope, rate and directory share one schedule. A request is never sent before its
-    slot; one held up (a busy machine) may go out late, close to the next. Usable from
-    any thread; call :meth:`close` when done.
+    scope, rate and directory share one schedule, and those with the same scope share
+    pauses. A request is never sent before its slot; one held up (a busy machine) may go
+    out late, close to the next. ``rate=None`` shares pauses only. Usable from any
+    thread; call :meth:`close` when done.
     """
 
-    def __init__(self, rate: float, cache_dir: str | os.PathLike[str], scope: str, *,
+    def __init__(self, rate: float | None, cache_dir: str | os.PathLike[str], scope: str, *,
                  clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
-        if not rate > 0:
+        if rate is not None and not rate > 0:
             raise ValueError(f"rate must be positive, got {rate!r}")
-        self.interval = 1.0 / rate
+        self.interval = 0.0 if rate is None else 1.0 / rate
         self.key = f"rate:{scope}:{rate!r}"
+        self.pause_key = f"pause:{scope}"
         self._clock = clock
         self._sleep = sleep
         self._directory = cache_dir
@@ -106,7 +110,8 @@ class SharedRateLimiter:
         return f"SharedRateLimiter(interval={self.interval:g}, key={self.key!r})"
 
     def reserve(self) -> float:
-        """Book the next free slot of the shared schedule; the seconds to wait for it."""
+        """Book the next free slot of the shared schedule, after any shared pause; the
+        seconds to wait for it."""
         with self._lock:  # one connection, one transaction at a time
             if not self._failed:
                 try:
@@ -120,16 +125,42 @@ class SharedRateLimiter:
 
     def _reserve_shared(self) -> float:
         self._con = self._con or _connect(self._directory)
+        row = self._con.execute("SELECT value FROM limits WHERE key = ?", (self.pause_key,)).fetchone()
+        paused_until = -math.inf if row is None else float(row[0])
+        if not self.interval:  # pauses only: nothing to book
+            now = self._clock()
+            return paused_until - now if 0 < paused_until - now <= STALE_AFTER else 0.0
         now = 0.0
 
         def book(booked: float | None) -> float:
             nonlocal now
             now = self._clock()  # read with the lock held: waiting for it never backdates a slot
             free = -math.inf if booked is None or booked - now > STALE_AFTER else booked
+            if paused_until - now <= STALE_AFTER:
+                free = max(free, paused_until)
             return max(now, free) + self.interval
 
         following = _update(self._con, self.key, book)
         return following - self.interval - now
+
+    def hold(self, seconds: float) -> None:
+        """Send nothing from any process for ``seconds`` from now (a longer pause already
+        set is kept)."""
+        with self._lock:
+            if self._failed:
+                self._local_next = max(self._local_next, self._clock() + seconds)
+                return
+            try:
+                self._con = self._con or _connect(self._directory)
+                until = self._clock() + seconds
+                _update(self._con, self.pause_key,
+                        lambda held: until if held is None else max(held, until))
+            except (sqlite3.Error, OSError) as error:
+                self._fail(error)
+
+    async def pause(self, seconds: float) -> None:
+        """:meth:`hold`, in a thread (another process may hold the store's lock)."""
+        await asyncio.to_thread(self.hold, seconds)
 
     async def wait(self) -> None:
         """Wait for this caller's slot. Booking runs in a thread, so a wait for another

@@ -249,6 +249,38 @@ def test_the_shared_rate_limiter_spaces_every_process_on_one_schedule(tmp_path):
         limiter.close()
 
 
+def test_a_429_pause_holds_back_every_process(tmp_path):
+    now = [100.0]
+    paced = shared_limit.SharedRateLimiter(10, tmp_path, "scope", clock=lambda: now[0])
+    unpaced = shared_limit.SharedRateLimiter(None, tmp_path, "scope", clock=lambda: now[0])
+    other = shared_limit.SharedRateLimiter(None, tmp_path, "elsewhere", clock=lambda: now[0])
+    unpaced.hold(2.0)  # one process was told Retry-After: 2
+    assert paced.reserve() == pytest.approx(2.0), "the next slot is after the pause"
+    assert paced.reserve() == pytest.approx(2.1)
+    assert unpaced.reserve() == pytest.approx(2.0)
+    assert other.reserve() == 0.0
+    now[0] += 3
+    assert unpaced.reserve() == 0.0
+    for limiter in (paced, unpaced, other):
+        limiter.close()
+
+
+def test_a_429_to_one_worker_pauses_them_all(sandbox, dask_client):
+    sandbox.configure(latency_ms=20)
+    sandbox.add_fault("status", path="verify_email", status=429, retry_after=1.0, times=1)
+    ddf, frame = leads(partitions=20, rows=4_000, distinct=1_500)
+
+    result = ddf.salesrocks.verify_emails().compute()
+
+    stats = sandbox.stats()
+    assert stats["rate_limited"] == 1
+    assert not result["email_error"].fillna("").str.contains("rate_limited").any()
+    assert sandbox.count("verify_email") == len(valid_addresses(frame["email"])) + 1
+    # only requests already on their way when the 429 was answered (each worker alone
+    # sent hundreds during the second it lasted)
+    assert stats["during_pause"] <= 10, stats
+
+
 def test_a_shared_budget_is_never_overspent(tmp_path):
     grants = [shared_limit.take_budget(tmp_path, "run-1", 25, wanted) for wanted in (10, 10, 10, 10)]
     assert grants == [10, 10, 5, 0]
