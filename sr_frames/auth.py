@@ -73,7 +73,9 @@ class SharedLogins:
     """
 
     def __init__(self) -> None:
-        self._salt = os.urandom(16)
+        salt = os.urandom(16)  # kept in the closure, out of vars() and reprs
+        self._digest: Callable[[bytes], bytes] = (
+            lambda text: hashlib.blake2b(text, key=salt, digest_size=32).digest())
         self._tokens: dict[bytes, tuple[Secret, float]] = {}
         self._running: dict[bytes, concurrent.futures.Future[tuple[Secret, float]]] = {}
         self._lock = threading.Lock()
@@ -84,7 +86,7 @@ class SharedLogins:
     def key(self, base_url: str, username: str, password: Secret) -> bytes:
         """The entry of these credentials at this service."""
         text = "\0".join((base_url, username, password.reveal())).encode()
-        return hashlib.blake2b(text, key=self._salt, digest_size=32).digest()
+        return self._digest(text)
 
     def fresh(self, key: bytes, now: float) -> tuple[Secret, float] | None:
         """The token kept under ``key`` and its renewal time, if not yet due."""
