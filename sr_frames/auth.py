@@ -45,6 +45,7 @@ from .errors import (
     MissingCredentialsError,
     SalesRocksError,
 )
+from .runner import on_private_loop
 
 __all__ = ["DEFAULT_TOKEN_LIFETIME", "LOGINS", "SharedLogins", "TokenManager", "forget_logins",
            "token_claims"]
@@ -96,12 +97,19 @@ class SharedLogins:
 
     def claim(self, key: bytes) -> tuple[concurrent.futures.Future[tuple[Secret, float]], bool]:
         """The login in progress for ``key`` and ``False``; or, when none is, a new one
-        that the caller must make and :meth:`finish`, and ``True``."""
+        that the caller must make and :meth:`finish`, and ``True``.
+
+        Only a login made on a private loop (:func:`~sr_frames.runner.on_private_loop`)
+        is offered to others: a user's own loop may block on a synchronous call that is
+        itself waiting for that login, and would never finish it.
+        """
         with self._lock:
             running = self._running.get(key)
             if running is not None:
                 return running, False
-            running = self._running[key] = concurrent.futures.Future()
+            running = concurrent.futures.Future()
+            if on_private_loop():
+                self._running[key] = running
             return running, True
 
     def finish(self, key: bytes, running: concurrent.futures.Future[tuple[Secret, float]], *,
@@ -262,11 +270,13 @@ class TokenManager:
             except AuthenticationError as refused:
                 self._failure = refused
                 raise _replay(refused) from None
+            except SalesRocksError as failed:  # the service failed it: so it would ours
+                raise _replay(failed) from None
             return self._token
         try:
             token = await self._login_now()
-        except AuthenticationError as refused:
-            LOGINS.finish(self._shared, running, error=refused)
+        except SalesRocksError as failed:
+            LOGINS.finish(self._shared, running, error=failed)
             raise
         except BaseException:
             LOGINS.finish(self._shared, running, error=_LoginAbandoned())

@@ -15,9 +15,17 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-__all__ = ["LoopThread"]
+__all__ = ["LoopThread", "on_private_loop"]
 
 T = TypeVar("T")
+
+_private = threading.local()
+
+
+def on_private_loop() -> bool:
+    """Whether the calling thread is a :class:`LoopThread`'s: a loop that runs only our
+    coroutines and never blocks, so others may wait for what it is doing."""
+    return getattr(_private, "loop", False)
 
 
 class LoopThread:
@@ -54,6 +62,7 @@ class LoopThread:
         return self
 
     def _main(self, ready: threading.Event) -> None:
+        _private.loop = True
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         self._loop = loop

@@ -22,7 +22,7 @@ import urllib.request
 import pytest
 
 import sr_frames
-from sr_frames import config
+from sr_frames import config, shared_limit
 from sr_frames.client import AsyncClient, Client
 from sr_frames.endpoints import BY_METHOD, ENDPOINTS, TOKEN
 from sr_frames.errors import (
@@ -332,6 +332,62 @@ def test_a_refused_login_is_shared_by_the_clients_waiting_for_it(sandbox):
         list(pool.map(verify, [f"user{i}@example.com" for i in range(4)]))
     assert sandbox.count("login") == 1
     assert sandbox.count("verify_email") == 0
+
+
+def test_a_failing_login_fails_its_waiters_together(sandbox):
+    sandbox.add_fault("status", path="login", status=503)  # the token endpoint is down
+    start = threading.Barrier(4)
+
+    def verify(address):
+        with Client(max_retries=1) as sr:
+            start.wait()
+            with pytest.raises(ServerError):
+                sr.verify_email(address)
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        list(pool.map(verify, [f"user{i}@example.com" for i in range(4)]))
+    assert sandbox.count("login") == 2, "one login and its retry, not one per client"
+
+
+def test_a_blocking_call_never_waits_for_a_login_on_the_loop_it_blocks(sandbox):
+    # a notebook cell calling the blocking API while a task on its own loop logs in:
+    # that login cannot finish until the call returns, so the call must not wait for it
+    sandbox.add_fault("latency", path="login", delay_s=0.5)
+    finished = []
+
+    async def notebook_cell():
+        async with AsyncClient() as background:
+            login = asyncio.create_task(background.login())
+            await asyncio.sleep(0.05)  # its login is on the wire
+            with Client() as sr:  # blocks this loop until it returns
+                sr.login()
+                finished.append(True)
+            await login
+
+    cell = threading.Thread(target=asyncio.run, args=(notebook_cell(),), daemon=True)
+    cell.start()
+    cell.join(10)
+    assert finished and not cell.is_alive()
+
+
+def test_a_pause_beyond_the_ceiling_is_not_shared(sandbox, tmp_path):
+    # the client told to wait too long fails fast; the others must not sleep it out
+    sandbox.add_fault("status", path="verify_email", status=429, retry_after=8.0, times=1)
+
+    def shared():  # what each Dask worker's client gets
+        return shared_limit.SharedRateLimiter(None, tmp_path, "scope")
+
+    async def main():
+        told = AsyncClient(retry_after_ceiling=1, limiter=shared())
+        other = AsyncClient(retry_after_ceiling=1, limiter=shared())
+        async with told, other:
+            with pytest.raises(RateLimitError):
+                await told.verify_email("ada@engines.io")
+            started = time.monotonic()
+            await other.verify_email("bob@engines.io")
+            return time.monotonic() - started
+
+    assert asyncio.run(main()) < 1.0
 
 
 def test_a_shared_login_serves_only_the_same_credentials(sandbox):
