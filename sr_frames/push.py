@@ -139,9 +139,10 @@ class _Push:
                 self.ids[i], self.errors[i] = oid, None
             self.confirmed += len(rows)
         elif maybe_applied(error):
-            # a request answered (badly) has been dealt with; one never answered may
-            # still be on its way
-            answered = isinstance(error, SalesRocksError) and not isinstance(error, TransportError)
+            # a request the service answered (badly) has been dealt with; one never
+            # answered, or answered by a gateway in front of it, may still be on its way
+            answered = (isinstance(error, SalesRocksError) and not isinstance(error, TransportError)
+                        and getattr(error, "status_code", None) not in GATEWAY_STATUSES)
             self.ledger.mark_uncertain((self.hashes[i] for i in rows),
                                        lands_by=time.time() + (0.0 if answered else self.landing_s))
             self.fail(rows, f"uncertain ({reason(error)}): no clear answer after sending, so the "
@@ -150,6 +151,10 @@ class _Push:
             self.fail(rows, describe(error), reason(error))
         self.tally.done += len(rows)
         self.tally.failed += 0 if error is None else len(rows)
+
+
+GATEWAY_STATUSES = frozenset({502, 503, 504})
+"""Answers from a gateway or proxy: the service behind it may still apply the request."""
 
 
 def _settle(client: Client, ledger: Ledger, list_id: str, *, progress: bool = False) -> dict[str, int]:

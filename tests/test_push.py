@@ -136,6 +136,18 @@ def test_a_push_right_after_a_timeout_waits_for_the_late_chunk_to_land(sandbox):
     assert sorted(list_emails(list_id)) == sorted(frame["email"])
 
 
+@pytest.mark.parametrize(("status", "may_still_land"), [(500, False), (504, True)])
+def test_a_gateway_error_is_given_time_to_land_a_service_error_is_not(sandbox, status, may_still_land):
+    # a 504 comes from a proxy in front of the service, which may still be adding the rows
+    sandbox.add_fault("status", path="add_to_list", status=status, times=1)
+    list_id = create_list("gateway")
+    with Client(timeout=5) as client:
+        push_to_list(leads(10), list_id, client=client, progress=False)
+        with Ledger(list_id, base_url=client.base_url, account=client.account) as ledger:
+            assert ledger.uncertain()
+            assert (ledger.lands_by() > time.time() + 4) is may_still_land
+
+
 def test_reconcile_reads_the_list_back_without_adding_anything(sandbox):
     config.configure(timeout=2)  # the wait for unanswered requests to land, before reading back
     sandbox.add_fault("lost_answer", path="add_to_list", times=1)
