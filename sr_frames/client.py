@@ -283,8 +283,8 @@ class AsyncClient:
         if wait is None:
             wait = error.retry_after = backoff_delay(call.waits, self._rng)
         self._gate.pause(wait)  # even when too long to wait: later requests then fail fast
-        if self._limiter is not None:
-            await self._limiter.pause(wait)
+        if self._limiter is not None and wait <= self.retry_after_ceiling:
+            await self._limiter.pause(wait)  # a longer one would make others sleep it out
         if wait > self.retry_after_ceiling or call.waits > MAX_RATE_LIMITED_WAITS:
             raise error
         logger.info("429 from %s: pausing the client for %.2f s", call.endpoint.path, wait)

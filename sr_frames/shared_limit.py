@@ -152,9 +152,14 @@ class SharedRateLimiter:
                 return
             try:
                 self._con = self._con or _connect(self._directory)
-                until = self._clock() + seconds
-                _update(self._con, self.pause_key,
-                        lambda held: until if held is None else max(held, until))
+                now = self._clock()
+                until = now + min(seconds, STALE_AFTER)
+
+                def extend(held: float | None) -> float:
+                    stale = held is None or held - now > STALE_AFTER  # a clock that jumped
+                    return until if stale else max(held, until)
+
+                _update(self._con, self.pause_key, extend)
             except (sqlite3.Error, OSError) as error:
                 self._fail(error)
 

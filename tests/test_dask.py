@@ -261,6 +261,9 @@ def test_a_429_pause_holds_back_every_process(tmp_path):
     assert other.reserve() == 0.0
     now[0] += 3
     assert unpaced.reserve() == 0.0
+    unpaced.hold(2 * 3600)  # a daily quota: held for at most an hour, and shorter pauses still count
+    unpaced.hold(30)
+    assert unpaced.reserve() == pytest.approx(3600)
     for limiter in (paced, unpaced, other):
         limiter.close()
 
