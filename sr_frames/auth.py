@@ -43,6 +43,7 @@ from .errors import (
     APIStatusError,
     AuthenticationError,
     MissingCredentialsError,
+    RateLimitError,
     SalesRocksError,
 )
 from .runner import on_private_loop
@@ -270,13 +271,17 @@ class TokenManager:
             except AuthenticationError as refused:
                 self._failure = refused
                 raise _replay(refused) from None
-            except SalesRocksError as failed:  # the service failed it: so it would ours
+            except APIStatusError as failed:  # the service's answer: it would be ours too
                 raise _replay(failed) from None
             return self._token
         try:
             token = await self._login_now()
-        except SalesRocksError as failed:
-            LOGINS.finish(self._shared, running, error=failed)
+        except APIStatusError as failed:
+            # the service's own answer (a 5xx after retries, a refusal) is everyone's;
+            # a 429 too long to wait, a timeout, a spent retry budget depend on this
+            # client's settings, so the waiters try with theirs
+            shared = failed if not isinstance(failed, RateLimitError) else _LoginAbandoned()
+            LOGINS.finish(self._shared, running, error=shared)
             raise
         except BaseException:
             LOGINS.finish(self._shared, running, error=_LoginAbandoned())

@@ -349,6 +349,30 @@ def test_a_failing_login_fails_its_waiters_together(sandbox):
     assert sandbox.count("login") == 2, "one login and its retry, not one per client"
 
 
+def test_a_login_failed_by_one_clients_settings_does_not_fail_the_others(sandbox):
+    # the first login takes 0.8 s: too long for an impatient client, not for the next
+    sandbox.add_fault("latency", path="login", delay_s=0.8, times=1)
+    outcome = {}
+
+    def login(name, delay, **settings):
+        time.sleep(delay)
+        with Client(**settings) as sr:
+            try:
+                sr.login()
+                outcome[name] = "logged in"
+            except RequestTimeout:
+                outcome[name] = "timed out"
+
+    impatient = threading.Thread(target=login, args=("impatient", 0),
+                                 kwargs={"timeout": 0.3, "max_retries": 0})
+    patient = threading.Thread(target=login, args=("patient", 0.1), kwargs={"timeout": 10})
+    for thread in (impatient, patient):
+        thread.start()
+    for thread in (impatient, patient):
+        thread.join(20)
+    assert outcome == {"impatient": "timed out", "patient": "logged in"}
+
+
 def test_a_blocking_call_never_waits_for_a_login_on_the_loop_it_blocks(sandbox):
     # a notebook cell calling the blocking API while a task on its own loop logs in:
     # that login cannot finish until the call returns, so the call must not wait for it
