@@ -7,6 +7,7 @@ environment variables a user would set.
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 
 import pytest
@@ -21,11 +22,18 @@ PASSWORD = "correct horse battery staple"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", None}
 
 
+def _refuse_unless_loopback(address):
+    """Raise for an IP address that is not this machine's (a Unix socket path is fine)."""
+    if isinstance(address, tuple) and not ipaddress.ip_address(address[0].split("%")[0]).is_loopback:
+        raise OSError(f"tests talk to 127.0.0.1 only, not to {address[0]!r}")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _loopback_only():
-    """Refuse to resolve any host but this machine: no test can reach the real service,
-    even by mistake (subprocesses get the sandbox's URL through the environment)."""
-    resolve = socket.getaddrinfo
+    """Refuse to resolve any host but this machine, and to connect anywhere else: no test
+    can reach the real service, even by mistake, even through a resolver that does not
+    ask ``getaddrinfo`` (subprocesses get the sandbox's URL through the environment)."""
+    resolve, connect, connect_ex = socket.getaddrinfo, socket.socket.connect, socket.socket.connect_ex
 
     def loopback_only(host, *args, **kwargs):
         name = host.decode() if isinstance(host, bytes) else host
@@ -33,9 +41,19 @@ def _loopback_only():
             raise OSError(f"tests talk to 127.0.0.1 only, not to {name!r}")
         return resolve(host, *args, **kwargs)
 
+    def connect_loopback(sock, address):
+        _refuse_unless_loopback(address)
+        return connect(sock, address)
+
+    def connect_ex_loopback(sock, address):
+        _refuse_unless_loopback(address)
+        return connect_ex(sock, address)
+
     socket.getaddrinfo = loopback_only
+    socket.socket.connect, socket.socket.connect_ex = connect_loopback, connect_ex_loopback
     yield
     socket.getaddrinfo = resolve
+    socket.socket.connect, socket.socket.connect_ex = connect, connect_ex
 
 
 @pytest.fixture(scope="session")

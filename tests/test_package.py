@@ -1,9 +1,11 @@
 """The public surface: what ``import sr_frames`` offers, pinned so a change is deliberate."""
 
+import socket
 import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 import sr_frames
 from sr_frames.endpoints import ENDPOINTS
@@ -53,6 +55,12 @@ def test_the_library_never_imports_the_sandbox_or_dask_on_import():
     code = f"import sys, sr_frames; print(sorted(m for m in sys.modules if m.startswith({prefixes!r})))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_no_test_can_connect_beyond_this_machine():
+    # what a resolver that bypasses getaddrinfo would try next: an address, straight
+    with socket.socket() as sock, pytest.raises(OSError, match=r"127\.0\.0\.1 only"):
+        sock.connect(("198.51.100.7", 443))
 
 
 def test_no_test_can_reach_the_real_service():
