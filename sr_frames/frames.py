@@ -112,17 +112,15 @@ def _scatter(values: list[Any], row_slot: np.ndarray, kind: ColumnKind) -> Any:
 
 
 def _labels(values: list[str | None], row_slot: np.ndarray) -> pd.Categorical:
-    """A categorical of ``values`` taken per row, its categories sorted: factorized once
-    per distinct value, and each row's code taken already in its final, smallest dtype."""
+    """A categorical of ``values`` taken per row: factorized once per distinct value,
+    and each row's code taken already in its final, smallest dtype."""
     slots = np.empty(len(values), dtype=object)
     slots[:] = values
     codes, uniques = pd.factorize(slots, use_na_sentinel=True)
-    order = np.argsort(uniques, kind="stable")
-    small = np.int8 if len(order) < 2**7 else np.int16 if len(order) < 2**15 else np.int32
-    rank = np.empty(len(order) + 1, dtype=small)
-    rank[order] = np.arange(len(order))
-    rank[-1] = -1  # code -1 (missing) reads the last entry
-    dtype = pd.CategoricalDtype(pd.Index(uniques[order], dtype="str"))
+    categories = label_categories(uniques)
+    small = np.int8 if len(categories) < 2**7 else np.int16 if len(categories) < 2**15 else np.int32
+    rank = np.append(categories.get_indexer(uniques), -1).astype(small)  # code -1 reads the last
+    dtype = pd.CategoricalDtype(categories)
     return pd.Categorical.from_codes(rank[codes].take(row_slot), dtype=dtype, validate=False)
 
 
