@@ -63,6 +63,12 @@ def _connect(cache_dir: str | os.PathLike[str]) -> sqlite3.Connection:
     return con
 
 
+def _current(stored: float | None, now: float) -> float:
+    """A stored time, or ``-inf`` when there is none or it is further ahead than
+    ``STALE_AFTER`` (left over from a clock that jumped)."""
+    return -math.inf if stored is None or stored - now > STALE_AFTER else stored
+
+
 def _update(con: sqlite3.Connection, key: str, change: Callable[[float | None], float],
             expires: float | None = None) -> float:
     """Replace ``key``'s value ``v`` by ``change(v)`` in one transaction; the new value."""
@@ -125,23 +131,24 @@ class SharedRateLimiter:
 
     def _reserve_shared(self) -> float:
         self._con = self._con or _connect(self._directory)
-        row = self._con.execute("SELECT value FROM limits WHERE key = ?", (self.pause_key,)).fetchone()
-        paused_until = -math.inf if row is None else float(row[0])
         if not self.interval:  # pauses only: nothing to book
             now = self._clock()
-            return paused_until - now if 0 < paused_until - now <= STALE_AFTER else 0.0
+            return max(0.0, _current(self._stored(self.pause_key), now) - now)
         now = 0.0
 
         def book(booked: float | None) -> float:
             nonlocal now
             now = self._clock()  # read with the lock held: waiting for it never backdates a slot
-            free = -math.inf if booked is None or booked - now > STALE_AFTER else booked
-            if paused_until - now <= STALE_AFTER:
-                free = max(free, paused_until)
-            return max(now, free) + self.interval
+            paused = _current(self._stored(self.pause_key), now)
+            return max(now, _current(booked, now), paused) + self.interval
 
         following = _update(self._con, self.key, book)
         return following - self.interval - now
+
+    def _stored(self, key: str) -> float | None:
+        assert self._con is not None
+        row = self._con.execute("SELECT value FROM limits WHERE key = ?", (key,)).fetchone()
+        return None if row is None else float(row[0])
 
     def hold(self, seconds: float) -> None:
         """Send nothing from any process for ``seconds`` from now (a longer pause already
@@ -154,12 +161,7 @@ class SharedRateLimiter:
                 self._con = self._con or _connect(self._directory)
                 now = self._clock()
                 until = now + min(seconds, STALE_AFTER)
-
-                def extend(held: float | None) -> float:
-                    stale = held is None or held - now > STALE_AFTER  # a clock that jumped
-                    return until if stale else max(held, until)
-
-                _update(self._con, self.pause_key, extend)
+                _update(self._con, self.pause_key, lambda held: max(_current(held, now), until))
             except (sqlite3.Error, OSError) as error:
                 self._fail(error)
 
