@@ -32,13 +32,23 @@ import pandas as pd
 from .client import AsyncClient, Client
 from .config import LANDING_WAIT_CAP
 from .endpoints import CONTACT_RESERVED, ENDPOINTS, SECRET_FIELDS, endpoint
-from .errors import InvalidResponseError, SalesRocksError, TransportError
+from .errors import InvalidResponseError, SalesRocksError
 from .frames import attach, column_error, original_columns
 from .ledger import Ledger, fingerprint, ledger_directory
 from .lists import check_list, list_records, using
 from .progress import Bar, Tally, drain
 from .report import RunReport, announce, remember
-from .values import batch_size, budget, contact_id, describe, json_rows, maybe_applied, reason, unique_columns
+from .values import (
+    batch_size,
+    budget,
+    contact_id,
+    describe,
+    json_rows,
+    may_still_land,
+    maybe_applied,
+    reason,
+    unique_columns,
+)
 
 __all__ = ["RESULT_COLUMNS", "push_estimate", "push_to_list", "reconcile"]
 
@@ -139,22 +149,14 @@ class _Push:
                 self.ids[i], self.errors[i] = oid, None
             self.confirmed += len(rows)
         elif maybe_applied(error):
-            # a request the service answered (badly) has been dealt with; one never
-            # answered, or answered by a gateway in front of it, may still be on its way
-            answered = (isinstance(error, SalesRocksError) and not isinstance(error, TransportError)
-                        and getattr(error, "status_code", None) not in GATEWAY_STATUSES)
-            self.ledger.mark_uncertain((self.hashes[i] for i in rows),
-                                       lands_by=time.time() + (0.0 if answered else self.landing_s))
+            later = self.landing_s if may_still_land(error) else 0.0
+            self.ledger.mark_uncertain((self.hashes[i] for i in rows), lands_by=time.time() + later)
             self.fail(rows, f"uncertain ({reason(error)}): no clear answer after sending, so the "
                             "row may be in the list; push again to reconcile", "uncertain")
         else:
             self.fail(rows, describe(error), reason(error))
         self.tally.done += len(rows)
         self.tally.failed += 0 if error is None else len(rows)
-
-
-GATEWAY_STATUSES = frozenset({502, 503, 504})
-"""Answers from a gateway or proxy: the service behind it may still apply the request."""
 
 
 def _settle(client: Client, ledger: Ledger, list_id: str, *, progress: bool = False) -> dict[str, int]:

@@ -32,6 +32,7 @@ __all__ = [
     "json_record",
     "json_rows",
     "json_safe",
+    "may_still_land",
     "maybe_applied",
     "positive",
     "reason",
@@ -141,6 +142,19 @@ def maybe_applied(error: BaseException) -> bool:
     if isinstance(error, SalesRocksError):
         return isinstance(error, InvalidResponseError | ServerError)
     return True  # assume the worst: never resend blindly
+
+
+GATEWAY_STATUSES = frozenset({502, 503, 504})
+"""Answers from a gateway or proxy: the service behind it may still apply the request."""
+
+
+def may_still_land(error: BaseException) -> bool:
+    """Whether a request that failed with ``error`` may still be applied later: it was
+    never answered (timeout, dropped connection, anything unforeseen), or only by a
+    gateway in front of the service. A request the service itself answered is done."""
+    if isinstance(error, TransportError) or not isinstance(error, SalesRocksError):
+        return True
+    return getattr(error, "status_code", None) in GATEWAY_STATUSES
 
 
 def describe(error: BaseException) -> str:
