@@ -2,7 +2,7 @@
 
 The cache is filled first with one answer per address, written through
 ``ResponseCache.set`` under the key the engine builds (``ResponseCache.key`` over
-``config.cache_scope(base_url)`` and the normalised body ``{"email": ...}``). Then:
+``cache_scope(base_url)`` and the normalised body ``{"email": ...}``). Then:
 
 * the verb: ``verify_emails`` over the 100,000 rows, which must send nothing;
 * the floor: a bare ``diskcache.Cache.get`` loop over the same keys (no JSON decoding,
@@ -27,8 +27,8 @@ import pandas as pd
 from common import Stopwatch, Verdict, environment, sandbox_process, time_limit
 
 import sr_frames
-from sr_frames.cache import ResponseCache
-from sr_frames.config import cache_scope
+from sr_frames.cache.scope import cache_scope
+from sr_frames.cache.store import ResponseCache
 from sr_frames.endpoints import endpoint
 
 ROWS = 100_000

@@ -28,7 +28,8 @@ import pandas as pd
 from common import Stopwatch, Verdict, environment, sandbox_process, time_limit
 
 import sr_frames
-from sr_frames import checks, dask_accessor
+from sr_frames import checks
+from sr_frames.dask import accessor as dask_accessor
 from sr_frames.sandbox import SandboxControl
 
 PARTITIONS = 20

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sr_frames import config
+from sr_frames import config, defaults
 from sr_frames.sandbox import SandboxControl
 
 USERNAME = "bench@example.com"
@@ -85,14 +85,14 @@ def _stop(child: subprocess.Popen[bytes]) -> None:
 def environment(base_url: str) -> Iterator[Path]:
     """Credentials, base URL and a fresh temporary cache directory, as environment
     variables; yields the cache directory. Everything is put back afterwards."""
-    names = (config.ENV_USERNAME, config.ENV_PASSWORD, config.ENV_BASE_URL,
-             config.ENV_CACHE_DIR, config.ENV_TOKEN)
+    names = (defaults.ENV_USERNAME, defaults.ENV_PASSWORD, defaults.ENV_BASE_URL,
+             defaults.ENV_CACHE_DIR, defaults.ENV_TOKEN)
     saved = {name: os.environ.get(name) for name in names}
     with tempfile.TemporaryDirectory(prefix="sr-frames-bench-") as directory:
         cache_dir = Path(directory) / "cache"
-        os.environ.pop(config.ENV_TOKEN, None)
-        os.environ.update({config.ENV_USERNAME: USERNAME, config.ENV_PASSWORD: PASSWORD,
-                           config.ENV_BASE_URL: base_url, config.ENV_CACHE_DIR: str(cache_dir)})
+        os.environ.pop(defaults.ENV_TOKEN, None)
+        os.environ.update({defaults.ENV_USERNAME: USERNAME, defaults.ENV_PASSWORD: PASSWORD,
+                           defaults.ENV_BASE_URL: base_url, defaults.ENV_CACHE_DIR: str(cache_dir)})
         config.reset_configuration()
         try:
             yield cache_dir
@@ -108,13 +108,13 @@ def environment(base_url: str) -> Iterator[Path]:
 @contextlib.contextmanager
 def fresh_cache(parent: Path, name: str) -> Iterator[Path]:
     """Point ``SALESROCKS_CACHE_DIR`` at a new empty directory for one measurement."""
-    saved = os.environ[config.ENV_CACHE_DIR]
+    saved = os.environ[defaults.ENV_CACHE_DIR]
     directory = parent.parent / name
-    os.environ[config.ENV_CACHE_DIR] = str(directory)
+    os.environ[defaults.ENV_CACHE_DIR] = str(directory)
     try:
         yield directory
     finally:
-        os.environ[config.ENV_CACHE_DIR] = saved
+        os.environ[defaults.ENV_CACHE_DIR] = saved
 
 
 @contextlib.contextmanager

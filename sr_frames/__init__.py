@@ -15,13 +15,15 @@ Credentials come from ``sr_frames.configure(...)`` or ``SALESROCKS_USERNAME`` /
 ``SALESROCKS_PASSWORD`` (or ``SALESROCKS_TOKEN``).
 """
 
-from . import accessor as _accessor  # noqa: F401  (registers the accessors)
-from . import dask_accessor as _dask_accessor
-from .auth import forget_logins
-from .cache import CacheInfo, CacheWarning, cache_info, clear_cache
-from .client import AsyncClient, Client, ClientStats
-from .config import configure
-from .errors import (
+from sr_frames import accessor as _accessor  # noqa: F401  (registers the accessors)
+from sr_frames.cache.store import CacheInfo, CacheWarning, cache_info, clear_cache
+from sr_frames.client.auth import forget_logins
+from sr_frames.client.clients import AsyncClient, Client, ClientStats
+from sr_frames.config import configure
+from sr_frames.dask import accessor as _dask_accessor
+from sr_frames.enrich.estimate import Estimate
+from sr_frames.enrich.report import RunReport, last_report
+from sr_frames.errors import (
     APIStatusError,
     AuthenticationError,
     BadRequestError,
@@ -39,19 +41,11 @@ from .errors import (
     ServerError,
     TransportError,
 )
-from .estimate import Estimate
-from .excel import read_table, write_table
-from .lists import (
-    campaign_stats,
-    create_list,
-    delete_contacts,
-    get_lists,
-    read_list,
-    update_contacts,
-)
-from .mailboxes import create_email_connections, create_email_warmers
-from .push import reconcile
-from .report import RunReport, last_report
+from sr_frames.files.workbook import read_table, write_table
+from sr_frames.lists.campaigns import campaign_stats
+from sr_frames.lists.contacts import create_list, delete_contacts, get_lists, read_list, update_contacts
+from sr_frames.lists.mailboxes import create_email_connections, create_email_warmers
+from sr_frames.lists.push import reconcile
 
 __version__ = "0.1.0"
 

@@ -18,13 +18,14 @@ from typing import Any, TypedDict, Unpack
 
 import pandas as pd
 
-from . import checks, engine
-from .client import AsyncClient, Client
-from .endpoints import Endpoint, endpoint
-from .estimate import Estimate, estimate_plan
-from .frames import attach, check_clashes, input_columns, result_columns
-from .plan import Plan, bulk, check_locally, make_plan
-from .report import RunReport
+from sr_frames import checks
+from sr_frames.client.clients import AsyncClient, Client
+from sr_frames.endpoints import Endpoint, endpoint
+from sr_frames.enrich import engine
+from sr_frames.enrich.columns import attach, check_clashes, input_columns, result_columns
+from sr_frames.enrich.estimate import Estimate, estimate_plan
+from sr_frames.enrich.plan import Plan, bulk, check_locally, make_plan
+from sr_frames.enrich.report import RunReport
 
 __all__ = ["SalesRocksFrameAccessor", "SalesRocksSeriesAccessor", "VerbOptions"]
 
@@ -291,8 +292,8 @@ class SalesRocksFrameAccessor(_Verbs):
         columns); pushing again sends nothing for rows already confirmed (``force=True``
         sends again); rows whose answer was lost are matched by reading the list back
         before anything is resent; ``max_requests`` caps the Add to List requests, leaving
-        the rest for the next push. See :func:`sr_frames.push.push_to_list`."""
-        from .push import push_to_list
+        the rest for the next push. See :func:`sr_frames.lists.push.push_to_list`."""
+        from sr_frames.lists.push import push_to_list
 
         return push_to_list(self._frame, list_id, columns, force=force, client=client,
                             progress=progress, chunk_size=chunk_size, max_requests=max_requests)

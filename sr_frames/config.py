@@ -1,7 +1,8 @@
 """Settings: verb arguments, then ``configure()``, then environment variables.
 
-Every default of the library lives here, named, so that the README, the client and
-the tests agree on one number. Credentials are held in :class:`Secret`, whose repr is
+The defaults themselves are named in :mod:`sr_frames.defaults`; this module resolves
+the layers and checks the numbers a caller passes (:func:`checked_number`,
+:func:`positive`, :func:`budget`, :func:`batch_size`). Credentials are held in :class:`Secret`, whose repr is
 masked, so not even ``vars(client)`` or a traceback's locals show them.
 """
 
@@ -14,7 +15,16 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigurationError
+from sr_frames.defaults import (
+    DEFAULT_BASE_URL,
+    DEFAULT_BATCH_SIZE,
+    ENV_BASE_URL,
+    ENV_CACHE_DIR,
+    ENV_PASSWORD,
+    ENV_TOKEN,
+    ENV_USERNAME,
+)
+from sr_frames.errors import ConfigurationError
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -24,44 +34,9 @@ __all__ = [
     "settings",
 ]
 
-DEFAULT_BASE_URL = "https://api.sales.rocks"
-DEFAULT_MAX_CONCURRENCY = 32
-DEFAULT_MAX_RETRIES = 3
-DEFAULT_BACKOFF_INITIAL = 0.5
-DEFAULT_BACKOFF_MAX = 8.0
-DEFAULT_RETRY_AFTER_CEILING = 60.0
-DEFAULT_TIMEOUT = 30.0
-DEFAULT_CONNECT_TIMEOUT = 10.0
-DEFAULT_TOKEN_REFRESH_MARGIN = 60.0
-DEFAULT_BATCH_SIZE = 100
-DEFAULT_PAGE_SIZE = 100
 
-RETRY_BUDGET_FLOOR = 10
-"""Retries always allowed over a client's lifetime, whatever the failure rate."""
-RETRY_BUDGET_RATIO = 0.2
-"""Further retries allowed per first attempt (20 %)."""
-RETRY_BUDGET_WINDOW = 60.0
-"""Seconds of history the retry budget counts."""
-JITTER_SPREAD = 0.25
-"""A backoff delay is shortened by up to this fraction, drawn at random."""
-MAX_RATE_LIMITED_WAITS = 20
-"""429s one request may wait out before its RateLimitError is raised."""
-DEFAULT_TOKEN_LIFETIME = 3600.0
-"""Lifetime assumed when a login answer carries no readable ``expires_in``."""
-CACHE_LOCK_TIMEOUT = 5.0
-"""Seconds a cache operation waits for another writer's lock before it gives up (a miss)."""
-LEDGER_LOCK_TIMEOUT = 30.0
-"""Seconds a push-ledger write waits for another process's lock."""
 
-LANDING_WAIT_CAP = 600.0
-"""The longest a push waits for requests sent without an answer to land before reading
-the list back (a bound on a clock that jumped)."""
 
-ENV_USERNAME = "SALESROCKS_USERNAME"
-ENV_PASSWORD = "SALESROCKS_PASSWORD"
-ENV_TOKEN = "SALESROCKS_TOKEN"
-ENV_BASE_URL = "SALESROCKS_BASE_URL"
-ENV_CACHE_DIR = "SALESROCKS_CACHE_DIR"
 
 
 class Secret:
@@ -214,20 +189,6 @@ def reset_configuration() -> None:
     _configured = Settings()
 
 
-def cache_scope(base_url: str) -> str:
-    """The service identity cache keys are built from.
-
-    Every sandbox on this machine answers the same inputs the same way, whatever port it
-    was given, so loopback URLs share one scope (``http://127.0.0.1``): a re-run of
-    ``sr-frames ... --sandbox`` is served from the cache. Any other URL is its own scope,
-    so sandbox answers are never served to a run against the real service.
-    """
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(base_url)
-    if parts.hostname in ("127.0.0.1", "localhost", "::1"):
-        return f"{parts.scheme}://127.0.0.1"
-    return base_url.rstrip("/")
 
 
 def checked_number(value: Any, default: Any, name: str, *, integer: bool = False,
@@ -242,3 +203,25 @@ def checked_number(value: Any, default: Any, name: str, *, integer: bool = False
         raise ConfigurationError(f"{name} must be {what} {'>=' if allow_zero else '>'} 0, "
                                  f"got {value!r}")
     return value
+
+
+def positive(given: int | None, default: int, name: str) -> int:
+    """``given`` or ``default``, checked to be a positive integer (``ValueError`` names
+    ``name``)."""
+    size = given or default
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise ValueError(f"{name} must be a positive integer, got {size!r}")
+    return size
+
+
+def budget(max_requests: int | None) -> int | None:
+    """``max_requests`` checked to be ``None`` or a whole number >= 0."""
+    if max_requests is not None and (not isinstance(max_requests, int) or isinstance(max_requests, bool)
+                                     or max_requests < 0):
+        raise ValueError(f"max_requests must be a whole number >= 0, not {max_requests!r}")
+    return max_requests
+
+
+def batch_size(given: int | None = None) -> int:
+    """The chunk size: ``given``, else the ``batch_size`` setting, else 100."""
+    return positive(given or settings().batch_size, DEFAULT_BATCH_SIZE, "chunk_size")

@@ -13,7 +13,7 @@ import socket
 import pytest
 
 import sr_frames
-from sr_frames import config
+from sr_frames import config, defaults
 
 USERNAME = "analyst@example.com"
 PASSWORD = "correct horse battery staple"
@@ -69,18 +69,18 @@ def sandbox():
 @pytest.fixture(autouse=True)
 def _clean_slate(request, tmp_path, monkeypatch):
     """Fresh cache directory, credentials and sandbox state for every test."""
-    monkeypatch.setenv(config.ENV_CACHE_DIR, str(tmp_path / "cache"))
-    monkeypatch.setenv(config.ENV_USERNAME, USERNAME)
-    monkeypatch.setenv(config.ENV_PASSWORD, PASSWORD)
-    monkeypatch.delenv(config.ENV_TOKEN, raising=False)
+    monkeypatch.setenv(defaults.ENV_CACHE_DIR, str(tmp_path / "cache"))
+    monkeypatch.setenv(defaults.ENV_USERNAME, USERNAME)
+    monkeypatch.setenv(defaults.ENV_PASSWORD, PASSWORD)
+    monkeypatch.delenv(defaults.ENV_TOKEN, raising=False)
     config.reset_configuration()
     sr_frames.forget_logins()  # each test logs in afresh, so login counts are its own
     if "sandbox" in request.fixturenames:
         server = request.getfixturevalue("sandbox")
         server.reset()
-        monkeypatch.setenv(config.ENV_BASE_URL, server.url)
+        monkeypatch.setenv(defaults.ENV_BASE_URL, server.url)
     else:
         # a test that forgot the sandbox must never reach the real service
-        monkeypatch.setenv(config.ENV_BASE_URL, "http://127.0.0.1:9")
+        monkeypatch.setenv(defaults.ENV_BASE_URL, "http://127.0.0.1:9")
     yield
     config.reset_configuration()

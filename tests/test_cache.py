@@ -14,7 +14,7 @@ import time
 import diskcache
 import pytest
 
-from sr_frames.cache import (
+from sr_frames.cache.store import (
     MISSING,
     CacheInfo,
     CacheWarning,
@@ -247,7 +247,7 @@ def test_a_set_survives_the_process_being_killed_right_after(tmp_path):
     key = email_key("jane@example.com")
     script = (
         "import os, signal\n"
-        "from sr_frames.cache import ResponseCache\n"
+        "from sr_frames.cache.store import ResponseCache\n"
         "from sr_frames.endpoints import endpoint\n"
         f"cache = ResponseCache({str(tmp_path)!r})\n"
         f"cache.set(endpoint('verify_email'), {key!r}, {{'answer': 'paid for'}})\n"

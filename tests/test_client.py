@@ -22,8 +22,11 @@ import urllib.request
 import pytest
 
 import sr_frames
-from sr_frames import config, shared_limit
-from sr_frames.client import AsyncClient, Client
+from sr_frames import config, defaults
+from sr_frames.client.clients import AsyncClient, Client
+from sr_frames.client.loop_thread import LoopThread
+from sr_frames.client.retry import backoff_delay
+from sr_frames.dask import shared_limit
 from sr_frames.endpoints import BY_METHOD, ENDPOINTS, TOKEN
 from sr_frames.errors import (
     AuthenticationError,
@@ -38,8 +41,6 @@ from sr_frames.errors import (
     SalesRocksError,
     ServerError,
 )
-from sr_frames.retry import backoff_delay
-from sr_frames.runner import LoopThread
 from sr_frames.sandbox import answers
 
 USERNAME = "analyst@example.com"  # what tests/conftest.py puts in the environment
@@ -285,8 +286,8 @@ def test_login_is_an_explicit_pre_flight_check(sandbox):
 
 
 def test_missing_credentials_name_the_variables_to_set(sandbox, monkeypatch):
-    monkeypatch.delenv(config.ENV_USERNAME)
-    monkeypatch.delenv(config.ENV_PASSWORD)
+    monkeypatch.delenv(defaults.ENV_USERNAME)
+    monkeypatch.delenv(defaults.ENV_PASSWORD)
     with Client() as sr, pytest.raises(MissingCredentialsError) as missing:
         sr.verify_email("jane@example.com")
     for variable in ("SALESROCKS_USERNAME", "SALESROCKS_PASSWORD", "SALESROCKS_TOKEN"):
@@ -457,9 +458,9 @@ def _token_from(sandbox) -> str:
 
 def test_a_static_token_is_used_as_is(sandbox, monkeypatch):
     token = _token_from(sandbox)
-    monkeypatch.delenv(config.ENV_USERNAME)
-    monkeypatch.delenv(config.ENV_PASSWORD)
-    monkeypatch.setenv(config.ENV_TOKEN, token)
+    monkeypatch.delenv(defaults.ENV_USERNAME)
+    monkeypatch.delenv(defaults.ENV_PASSWORD)
+    monkeypatch.setenv(defaults.ENV_TOKEN, token)
     with Client() as sr:
         assert sr.verify_email("jane@example.com")["email"] == "jane@example.com"
         assert sr.account == USERNAME  # the token's subject

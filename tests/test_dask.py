@@ -25,11 +25,13 @@ distributed = pytest.importorskip("distributed")
 import dask  # noqa: E402
 
 import sr_frames  # noqa: E402
-from sr_frames import checks, config, dask_accessor, shared_limit  # noqa: E402
+from sr_frames import checks, defaults  # noqa: E402
 from sr_frames.accessor import VERBS  # noqa: E402
-from sr_frames.cache import CacheWarning  # noqa: E402
+from sr_frames.cache.store import CacheWarning  # noqa: E402
+from sr_frames.dask import accessor as dask_accessor  # noqa: E402
+from sr_frames.dask import shared_limit  # noqa: E402
 from sr_frames.endpoints import endpoint  # noqa: E402
-from sr_frames.plan import make_plan  # noqa: E402
+from sr_frames.enrich.plan import make_plan  # noqa: E402
 
 dask_accessor.register()
 
@@ -64,10 +66,10 @@ def valid_addresses(values):
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """Two worker processes that know nothing of the test's settings."""
-    decoy = {config.ENV_BASE_URL: "http://127.0.0.1:9",
-             config.ENV_CACHE_DIR: str(tmp_path_factory.mktemp("worker-cache"))}
+    decoy = {defaults.ENV_BASE_URL: "http://127.0.0.1:9",
+             defaults.ENV_CACHE_DIR: str(tmp_path_factory.mktemp("worker-cache"))}
     with pytest.MonkeyPatch.context() as env:
-        for name in (config.ENV_USERNAME, config.ENV_PASSWORD, config.ENV_TOKEN):
+        for name in (defaults.ENV_USERNAME, defaults.ENV_PASSWORD, defaults.ENV_TOKEN):
             env.delenv(name, raising=False)
         for name, value in decoy.items():
             env.setenv(name, value)
@@ -179,7 +181,7 @@ def test_the_rate_limit_is_one_limit_for_the_whole_cluster(sandbox, dask_client)
 
 def test_credentials_travel_with_the_tasks_but_never_show(sandbox, dask_client, monkeypatch):
     sandbox.configure(password=SENTINEL)
-    monkeypatch.setenv(config.ENV_PASSWORD, SENTINEL)
+    monkeypatch.setenv(defaults.ENV_PASSWORD, SENTINEL)
     ddf, _ = leads(partitions=4, rows=200, distinct=30)
 
     checked = ddf.salesrocks.verify_emails()
@@ -194,7 +196,7 @@ def test_credentials_travel_with_the_tasks_but_never_show(sandbox, dask_client, 
     assert not any(SENTINEL in text for text in logs)
     assert SENTINEL not in repr(dask_accessor.WorkerSettings.resolve())
 
-    monkeypatch.setenv(config.ENV_PASSWORD, "another password")
+    monkeypatch.setenv(defaults.ENV_PASSWORD, "another password")
     assert ddf.salesrocks.verify_emails()._name != checked._name, (
         "Dask reuses a graph by name: new credentials must make a new one")
 
@@ -326,7 +328,7 @@ def test_without_dask_the_library_imports_and_the_pandas_verbs_pass():
         sys.modules["dask"] = None  # as if Dask were not installed
         import pytest
         import sr_frames
-        from sr_frames import dask_accessor
+        from sr_frames.dask import accessor as dask_accessor
         assert dask_accessor.register() is False
         dask_accessor.register_on_import()
         sys.exit(pytest.main([{os.path.join(here, "test_verbs.py")!r}, {__file__!r}, "-q",
@@ -339,7 +341,7 @@ def test_the_accessor_appears_when_dask_is_imported_after_sr_frames():
     out = _python("""
         import sys
         import sr_frames
-        from sr_frames import dask_accessor
+        from sr_frames.dask import accessor as dask_accessor
         dask_accessor.register_on_import()
         assert not any(m == "dask" or m.startswith("dask.") for m in sys.modules)
         import pandas as pd

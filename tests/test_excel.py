@@ -1,7 +1,7 @@
 """The workbook round-trip: read a lead list, add result columns, write a new workbook.
 
 Every test uses real files in ``tmp_path`` and real DataFrames, the way the command line
-uses ``sr_frames.excel``: ``read_table`` -> a verb adds columns -> ``write_table``.
+uses ``sr_frames.files.workbook``: ``read_table`` -> a verb adds columns -> ``write_table``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.table import Table
 
-from sr_frames.excel import default_output_path, read_table, write_table
+from sr_frames.files.workbook import default_output_path, read_table, write_table
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 LEADS_XLSX = SAMPLE / "leads.xlsx"

@@ -9,16 +9,10 @@ import pandas as pd
 import pytest
 
 from sr_frames import Client
-from sr_frames.lists import (
-    campaign_stats,
-    create_list,
-    delete_contacts,
-    get_lists,
-    read_list,
-    read_pages,
-    update_contacts,
-)
-from sr_frames.push import push_to_list
+from sr_frames.lists.campaigns import campaign_stats
+from sr_frames.lists.contacts import create_list, delete_contacts, get_lists, read_list, update_contacts
+from sr_frames.lists.pages import read_pages
+from sr_frames.lists.push import push_to_list
 from sr_frames.sandbox import answers
 
 

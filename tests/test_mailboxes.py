@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from sr_frames import Client, cache_info, config, endpoints
-from sr_frames.lists import create_list, read_list
-from sr_frames.mailboxes import create_email_connections, create_email_warmers
-from sr_frames.push import push_to_list
-from sr_frames.report import last_report
+from sr_frames.enrich.report import last_report
+from sr_frames.lists.contacts import create_list, read_list
+from sr_frames.lists.mailboxes import create_email_connections, create_email_warmers
+from sr_frames.lists.push import push_to_list
 
 SENTINEL = "s3ntinel-Pa55word-9f2c"
 

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 from sr_frames import checks
+from sr_frames.cells import as_text
 from sr_frames.endpoints import endpoint
-from sr_frames.frames import result_columns
-from sr_frames.plan import as_text, check_locally, make_plan
+from sr_frames.enrich.columns import result_columns
+from sr_frames.enrich.plan import check_locally, make_plan
 from sr_frames.sandbox import answers
 
 

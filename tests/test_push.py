@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sr_frames import Client, config, push
-from sr_frames.ledger import LEDGER_DIRECTORY, Ledger, fingerprint
-from sr_frames.lists import create_list, read_list
-from sr_frames.push import push_estimate, push_to_list, reconcile
-from sr_frames.report import last_report
+from sr_frames import Client, config, defaults
+from sr_frames.enrich.report import last_report
+from sr_frames.lists import push
+from sr_frames.lists.contacts import create_list, read_list
+from sr_frames.lists.ledger import LEDGER_DIRECTORY, Ledger, fingerprint
+from sr_frames.lists.push import push_estimate, push_to_list, reconcile
 
 
 def leads(n: int = 250, start: int = 0) -> pd.DataFrame:
@@ -190,7 +191,7 @@ _PUSH_SCRIPT = """
 import sys
 import pandas as pd
 import sr_frames
-from sr_frames.push import push_to_list
+from sr_frames.lists.push import push_to_list
 
 sr_frames.configure(timeout=2)
 
@@ -448,7 +449,7 @@ def test_connection_refused_is_retried_then_reported_as_not_sent(sandbox):
     list_id = create_list("unreachable")
     # a valid token, so the only thing that fails is reaching the service
     with Client() as client:
-        login = {"username": os.environ[config.ENV_USERNAME], "password": os.environ[config.ENV_PASSWORD]}
+        login = {"username": os.environ[defaults.ENV_USERNAME], "password": os.environ[defaults.ENV_PASSWORD]}
         token = client.call("login", login)["access_token"]
     with Client(token=token, base_url="http://127.0.0.1:9", max_retries=1) as client:
         pushed = push_to_list(leads(3), list_id, client=client, progress=False)

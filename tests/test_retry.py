@@ -9,7 +9,9 @@ from email.utils import format_datetime
 
 import pytest
 
-from sr_frames import config
+from sr_frames import defaults
+from sr_frames.client.limits import PauseGate, RateLimiter, RetryBudget
+from sr_frames.client.retry import JITTER_SPREAD, backoff_delay, jitter, parse_retry_after, should_retry
 from sr_frames.errors import (
     AuthenticationError,
     BadRequestError,
@@ -21,16 +23,6 @@ from sr_frames.errors import (
     RateLimitError,
     RequestTimeout,
     ServerError,
-)
-from sr_frames.retry import (
-    JITTER_SPREAD,
-    PauseGate,
-    RateLimiter,
-    RetryBudget,
-    backoff_delay,
-    jitter,
-    parse_retry_after,
-    should_retry,
 )
 
 
@@ -131,8 +123,8 @@ def test_backoff_doubles_from_half_a_second_up_to_eight():
     no_jitter = FixedRandom(0.0)
     delays = [backoff_delay(n, no_jitter) for n in range(1, 8)]
     assert delays == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
-    assert delays[0] == config.DEFAULT_BACKOFF_INITIAL
-    assert delays[-1] == config.DEFAULT_BACKOFF_MAX
+    assert delays[0] == defaults.DEFAULT_BACKOFF_INITIAL
+    assert delays[-1] == defaults.DEFAULT_BACKOFF_MAX
 
 
 def test_jitter_shortens_by_at_most_a_quarter():
@@ -174,7 +166,7 @@ def test_a_service_failing_everything_costs_about_one_point_two_requests_per_inp
     for _ in range(1000):
         budget.record_first_attempt()
         sent += 1
-        for _retry in range(config.DEFAULT_MAX_RETRIES):
+        for _retry in range(defaults.DEFAULT_MAX_RETRIES):
             if not budget.try_spend():
                 break
             sent += 1

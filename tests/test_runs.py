@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 import sr_frames
-from sr_frames.cache import ResponseCache
-from sr_frames.config import cache_scope
+from sr_frames.cache.scope import cache_scope
+from sr_frames.cache.store import ResponseCache
 from sr_frames.endpoints import endpoint
 
 SCRIPT = textwrap.dedent("""

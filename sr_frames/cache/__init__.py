@@ -1,0 +1,10 @@
+"""Answers already paid for, on disk, as JSON; and the writes that must land whole.
+
+``store`` is the response cache (diskcache with a JSON-only disk, 0700), ``scope`` the
+service identity its keys are built from, ``sqlite`` the chunked read both the cache
+and the push ledger use, ``interrupts`` the Ctrl-C hold over a write.
+
+May import: ``sr_frames.endpoints``, ``config``, ``defaults``, ``errors``.
+Never imports: ``client``, ``enrich``, ``lists``, ``files``, ``cli``, ``dask``, the
+sandbox.
+"""

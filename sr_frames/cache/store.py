@@ -1,0 +1,393 @@
+"""The response cache: answers already paid for, on disk, as JSON.
+
+One SQLite database (through diskcache) in a private directory, created 0700. A key
+is ``sr1:<path>:<sha256>`` of the base URL, the normalised body and, for answers that
+depend on who asks, the account; credentials never take part. Values are stored as
+JSON text only: the disk class refuses to unpickle anything, so a row planted by
+someone who can write to the directory is a miss, never code run (CVE-2025-69872).
+
+A cache that fails (locked, corrupt, unwritable, full) never stops a run: the failing
+operation is a miss or writes nothing, and one :class:`CacheWarning` per cache object
+says so. Every ``set`` is committed before it returns, so a killed process keeps it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import sqlite3
+import time
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from diskcache import Cache, Disk, Timeout
+from diskcache.core import MODE_RAW
+
+from sr_frames import config
+from sr_frames.cache.interrupts import interrupts_held
+from sr_frames.defaults import CACHE_LOCK_TIMEOUT
+from sr_frames.endpoints import Endpoint
+from sr_frames.endpoints import endpoint as find_endpoint
+
+__all__ = [
+    "MISSING",
+    "CacheInfo",
+    "CacheWarning",
+    "JSONOnlyDisk",
+    "ResponseCache",
+    "cache_info",
+    "clear_cache",
+]
+
+KEY_VERSION = "sr1"
+
+_CHUNK = 500  # keys per SELECT; well under SQLite's bound-parameter limit
+_SELECT = (  # diskcache's table; raw = 1 rows only, so no key is ever unpickled
+    "SELECT key, mode, filename, value FROM Cache WHERE raw = 1 AND key IN ({})"
+    " AND (expire_time IS NULL OR expire_time > ?)"
+)
+_COUNT_BY_TAG = (
+    "SELECT tag, COUNT(*) FROM Cache WHERE expire_time IS NULL OR expire_time > ? GROUP BY tag"
+)
+
+
+@functools.cache
+def _select(count: int) -> str:
+    return _SELECT.format(",".join("?" * count))
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+MISSING: Final = _Missing()
+"""What :meth:`ResponseCache.get` returns for "not in the cache" (``None`` is a value)."""
+
+
+class CacheWarning(UserWarning):
+    """The cache failed; the run goes on without it for the failing operation."""
+
+
+class _RefusedRow(Exception):
+    """A row that is not our JSON text: pickled, foreign or unreadable."""
+
+
+class JSONOnlyDisk(Disk):
+    """Keys are ``str``, values JSON text in the database row; nothing is ever unpickled."""
+
+    def __init__(self, directory: str, **_settings: Any) -> None:
+        # min_file_size and pickle_protocol come from the Settings table; we use neither
+        super().__init__(directory)
+
+    def put(self, key: Any) -> tuple[Any, bool]:
+        if type(key) is not str:
+            raise TypeError(f"cache keys are str, not {type(key).__name__}")
+        return key, True
+
+    def get(self, key: Any, raw: bool) -> Any:
+        if not raw:
+            raise _RefusedRow("a pickled key")
+        return super().get(key, raw)
+
+    def store(self, value: Any, read: bool, key: Any = None) -> tuple[int, int, None, str]:
+        if read:
+            raise TypeError("the response cache stores JSON values, not files")
+        return 0, MODE_RAW, None, json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    def fetch(self, mode: int, filename: str | None, value: Any, read: bool) -> Any:
+        if mode != MODE_RAW or type(value) is not str:
+            raise _RefusedRow(f"a row of mode {mode}, not JSON text")
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise _RefusedRow("a row that is not valid JSON") from None
+
+
+# what a failing cache raises; anything else is a caller's mistake and propagates
+_FAILURES = (sqlite3.Error, OSError, Timeout, _RefusedRow)
+
+
+def _decode_all(rows: list[tuple[str, int, Any, Any]]) -> list[Any] | None:
+    """The values of ``rows`` decoded in one ``json.loads`` (much less overhead than one
+    call a row), or ``None`` when any row is not plain JSON text (then each row is
+    decoded, and refused, on its own)."""
+    if not all(mode == MODE_RAW and type(value) is str for _, mode, _, value in rows):
+        return None
+    try:
+        values = json.loads("[" + ",".join(value for _, _, _, value in rows) + "]")
+    except ValueError:
+        return None
+    return values if len(values) == len(rows) else None
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    """What the cache holds: live (unexpired) entries, per endpoint method, and bytes on disk."""
+
+    directory: Path
+    entries: int
+    size_bytes: int
+    by_endpoint: dict[str, int] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        parts = ", ".join(f"{name} {n:,}" for name, n in sorted(self.by_endpoint.items()))
+        detail = f" ({parts})" if parts else ""
+        size = _human(self.size_bytes)
+        return f"{self.entries:,} cached answers, {size} in {self.directory}{detail}"
+
+
+class ResponseCache:
+    """Cached answers of read endpoints, keyed by :meth:`key`.
+
+    ``directory`` defaults to ``settings().resolved_cache_dir`` (``SALESROCKS_CACHE_DIR``);
+    it is created 0700, and an existing one is tightened to 0700. ``timeout`` bounds the
+    wait for another process's write lock. ``clock`` decides what has expired when
+    reading (entries are stamped with the real time when written). Use as a context
+    manager or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str] | None = None,
+        *,
+        timeout: float = CACHE_LOCK_TIMEOUT,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if directory is None:
+            directory = config.settings().resolved_cache_dir
+        self.directory = Path(directory).expanduser()
+        self._clock = clock
+        self._warned = False
+        self._cache: Cache | None = None
+        try:
+            self._cache = _open(self.directory, timeout)
+        except Exception as error:  # any failure to open leaves a cache that always misses
+            self._warn(error, "opening it")
+
+    @staticmethod
+    def key(
+        endpoint: Endpoint, body: Mapping[str, Any], *, base_url: str, account: str | None = None
+    ) -> str:
+        """The cache key of one request: ``sr1:<path>:<sha256 hex>``.
+
+        Hashes the base URL (trailing ``/`` dropped), ``body`` with sorted keys and, for
+        account-scoped endpoints only, ``account``. Raises ``ValueError`` for an endpoint
+        that is never cached, a body holding a secret field, or an account-scoped
+        endpoint without ``account``. Credentials are never part of a key.
+        """
+        return ResponseCache.keyer(endpoint, base_url=base_url, account=account)(body)
+
+    @staticmethod
+    def keyer(
+        endpoint: Endpoint, *, base_url: str, account: str | None = None
+    ) -> Callable[[Mapping[str, Any]], str]:
+        """:meth:`key` for many bodies of one endpoint: the same keys, with what they
+        share (path, base URL, account) checked and encoded once."""
+        if not endpoint.cacheable:
+            raise ValueError(f"{endpoint.path} is never cached")
+        if endpoint.account_scoped and not account:
+            raise ValueError(f"{endpoint.path} answers depend on the account; pass account=")
+        # json.dumps of {"account", "base_url", "body"} with sorted keys, written in parts
+        scope = _dumps(account if endpoint.account_scoped else None)
+        head = f'{{"account":{scope},"base_url":{_dumps(base_url.rstrip("/"))},"body":'
+        prefix = f"{KEY_VERSION}:{endpoint.path}:"
+        secret_fields = endpoint.secret_fields
+
+        def key(body: Mapping[str, Any]) -> str:
+            if not secret_fields.isdisjoint(body):
+                secrets = sorted(secret_fields.intersection(body))
+                raise ValueError(f"refusing to cache {endpoint.path}: body holds secret {secrets}")
+            text = head + _body_json(body) + "}"
+            return prefix + hashlib.sha256(text.encode()).hexdigest()
+
+        return key
+
+    def get(self, key: str) -> Any:
+        """The cached JSON value of ``key``, or :data:`MISSING` (also when the cache fails)."""
+        return self.get_many((key,)).get(key, MISSING)
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        """``{key: value}`` for the keys that are cached and unexpired, in no set order.
+
+        Misses are left out; when the cache fails, this is ``{}``. Reads in chunks, so
+        100,000 keys cost a few hundred queries, not 100,000.
+        """
+        if self._cache is None:
+            return {}
+        found: dict[str, Any] = {}
+        refused = 0
+        try:
+            # one SELECT per chunk on diskcache's table (read through its per-thread
+            # connection), decoded by the JSON-only disk: far faster than a get() per key
+            sql, fetch = self._cache._sql, self._cache.disk.fetch
+            now, pending = self._clock(), keys if isinstance(keys, list | tuple) else list(keys)
+            for start in range(0, len(pending), _CHUNK):
+                chunk = pending[start : start + _CHUNK]
+                rows = sql(_select(len(chunk)), (*chunk, now)).fetchall()
+                decoded = _decode_all(rows)
+                if decoded is not None:
+                    found.update(zip((row[0] for row in rows), decoded, strict=True))
+                    continue
+                for key, mode, filename, value in rows:
+                    try:
+                        found[key] = fetch(mode, filename, value, False)
+                    except _RefusedRow:
+                        refused += 1
+        except _FAILURES as error:
+            self._warn(error, "reading")
+            return {}
+        if refused:
+            self._warn(_RefusedRow(f"{refused} row(s) not stored as JSON text"), "reading")
+        return found
+
+    def set(self, endpoint: Endpoint, key: str, value: Any, *, not_found: bool = False) -> None:
+        """Store a JSON value under ``key`` (built by :meth:`key` for ``endpoint``), committed.
+
+        Expires after ``endpoint.ttl``, or ``endpoint.not_found_ttl`` (when set) for a
+        definitive "not found". Raises ``ValueError`` for an endpoint that is never cached
+        or a key of another endpoint, ``TypeError`` for a value JSON cannot hold; a
+        failing cache writes nothing and warns.
+        """
+        if not endpoint.cacheable:
+            raise ValueError(f"{endpoint.path} is never cached")
+        if not key.startswith(f"{KEY_VERSION}:{endpoint.path}:"):
+            raise ValueError(f"{key!r} is not a cache key of {endpoint.path}")
+        ttl = endpoint.not_found_ttl if not_found and endpoint.not_found_ttl else endpoint.ttl
+        if self._cache is None:
+            return
+        try:
+            with interrupts_held():  # an answer paid for is kept whole, even on Ctrl-C
+                self._cache.set(key, value, expire=ttl, tag=endpoint.method)
+        except _FAILURES as error:
+            self._warn(error, "writing")
+
+    def info(self) -> CacheInfo:
+        """Live entries (per endpoint method) and bytes on disk; zeros when the cache fails."""
+        counts: dict[str, int] = {}
+        entries = 0
+        if self._cache is not None:
+            try:
+                for tag, n in self._cache._sql(_COUNT_BY_TAG, (self._clock(),)):
+                    entries += n
+                    if isinstance(tag, str):
+                        counts[tag] = n
+            except _FAILURES as error:
+                self._warn(error, "counting")
+        return CacheInfo(self.directory, entries, _disk_usage(self.directory), counts)
+
+    def clear(self, endpoint: Endpoint | str | None = None) -> int:
+        """Remove every entry, or those of one endpoint (method name or path, as in
+        ``endpoints.endpoint``); returns how many were removed. Unknown names raise ``KeyError``.
+        """
+        if isinstance(endpoint, str):
+            endpoint = find_endpoint(endpoint)
+        if self._cache is None:
+            return 0
+        try:
+            if endpoint is None:
+                return self._cache.clear()
+            return self._cache.evict(endpoint.method)
+        except Timeout as error:  # diskcache reports the rows removed before the lock hit
+            self._warn(error, "clearing")
+            return int(error.args[0]) if error.args else 0
+        except _FAILURES as error:
+            self._warn(error, "clearing")
+            return 0
+
+    def close(self) -> None:
+        """Close this thread's database connection; the cache reopens it if used again."""
+        if self._cache is not None:
+            self._cache.close()
+
+    def __enter__(self) -> ResponseCache:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ResponseCache({str(self.directory)!r})"
+
+    def _warn(self, error: BaseException, doing: str) -> None:
+        if self._warned:
+            return
+        self._warned = True
+        reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        warnings.warn(
+            f"the response cache in {self.directory} failed while {doing} ({reason}); "
+            "carrying on without it, so affected answers are requested again. "
+            "Remove that directory or set SALESROCKS_CACHE_DIR to another one.",
+            CacheWarning,
+            stacklevel=3,
+        )
+
+
+_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_quote = json.encoder.encode_basestring  # what _dumps writes for one string, in C
+
+
+def _body_json(body: Mapping[str, Any]) -> str:
+    """``_dumps(dict(body))``, quicker for the common body of string fields."""
+    if len(body) == 1:
+        ((name, value),) = body.items()
+        if type(value) is str:
+            return f"{{{_quote(name)}:{_quote(value)}}}"
+    if all(type(v) is str for v in body.values()):
+        return "{" + ",".join(f"{_quote(k)}:{_quote(body[k])}" for k in sorted(body)) + "}"
+    return _dumps(dict(body))
+
+
+def cache_info(directory: str | os.PathLike[str] | None = None) -> CacheInfo:
+    """What the cache in ``directory`` (default: the configured one) holds."""
+    with ResponseCache(directory) as cache:
+        return cache.info()
+
+
+def clear_cache(
+    endpoint: Endpoint | str | None = None, directory: str | os.PathLike[str] | None = None
+) -> int:
+    """Remove all cached answers, or one endpoint's; returns how many were removed."""
+    with ResponseCache(directory) as cache:
+        return cache.clear(endpoint)
+
+
+def _open(directory: Path, timeout: float) -> Cache:
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    directory.chmod(0o700)  # mkdir's mode is filtered by the umask; an old one may be wider
+    cache = Cache.__new__(Cache)
+    try:
+        # eviction "none": answers already paid for are dropped by expiry, never for size
+        cache.__init__(
+            str(directory), timeout=timeout, disk=JSONOnlyDisk,
+            tag_index=True, eviction_policy="none",
+        )
+    except BaseException:
+        if hasattr(cache, "_local"):  # close the connection a half-built cache holds
+            cache.close()
+        raise
+    return cache
+
+
+def _disk_usage(directory: Path) -> int:
+    try:
+        return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
+    except OSError:
+        return 0
+
+
+def _human(size: int) -> str:
+    if size < 1000:
+        return f"{size} B"
+    value, units = size / 1000, ["kB", "MB", "GB"]
+    while value >= 1000 and len(units) > 1:
+        value, units = value / 1000, units[1:]
+    return f"{value:,.1f} {units[0]}"

@@ -1,0 +1,139 @@
+"""The stateful limits of one client: retry budget, request budget, rate limiter, 429 gate.
+
+Each takes its clock and sleep function as arguments, so it is tested without waiting:
+
+- :class:`RetryBudget` stops retrying when most requests fail, so a broken service
+  costs about 1.2 requests per input instead of ``1 + max_retries``.
+- :class:`RequestBudget` is ``max_requests``: attempts beyond it are never sent.
+- :class:`RateLimiter` spaces attempts evenly (``rate`` per second), shared by every
+  task of one client.
+- :class:`PauseGate` holds every request of one client while a 429's ``Retry-After``
+  runs; waiting there never uses up a retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+from sr_frames.defaults import RETRY_BUDGET_FLOOR, RETRY_BUDGET_RATIO, RETRY_BUDGET_WINDOW
+
+__all__ = ["PauseGate", "RateLimiter", "RequestBudget", "RetryBudget"]
+
+
+Clock = Callable[[], float]
+
+
+Sleep = Callable[[float], Awaitable[object]]
+
+
+class RetryBudget:
+    """Retries allowed over the last ``window`` seconds: ``floor + ratio * first attempts``.
+
+    Call :meth:`record_first_attempt` once per request (not per attempt) and
+    :meth:`try_spend` before each retry; it answers ``False`` once the budget is spent.
+    The window keeps a long-lived client's past successes from paying for a retry
+    storm when the service later fails.
+    """
+
+    def __init__(self, floor: int = RETRY_BUDGET_FLOOR, ratio: float = RETRY_BUDGET_RATIO, *,
+                 window: float = RETRY_BUDGET_WINDOW, clock: Clock = time.monotonic) -> None:
+        self.floor, self.ratio, self.window, self._clock = floor, ratio, window, clock
+        self._firsts: deque[float] = deque()
+        self._retries: deque[float] = deque()
+
+    def _recent(self, times: deque[float]) -> int:
+        horizon = self._clock() - self.window
+        while times and times[0] < horizon:
+            times.popleft()
+        return len(times)
+
+    def record_first_attempt(self) -> None:
+        self._firsts.append(self._clock())
+
+    @property
+    def allowed(self) -> float:
+        return self.floor + self.ratio * self._recent(self._firsts)
+
+    def try_spend(self) -> bool:
+        """Take one retry from the budget if there is one left."""
+        if self._recent(self._retries) + 1 > self.allowed:
+            return False
+        self._retries.append(self._clock())
+        return True
+
+
+class RequestBudget:
+    """At most ``limit`` HTTP requests (retries included) for one run: ``max_requests``."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.used = limit, 0
+
+    def take(self) -> bool:
+        """Count one request about to be sent; ``False`` when none is left."""
+        if self.used >= self.limit:
+            return False
+        self.used += 1
+        return True
+
+
+class RateLimiter:
+    """Spaces attempts ``1 / rate`` seconds apart, across every task that shares it."""
+
+    def __init__(self, rate: float, *, clock: Clock = time.monotonic,
+                 sleep: Sleep = asyncio.sleep) -> None:
+        if not rate > 0:
+            raise ValueError(f"rate must be positive, got {rate!r}")
+        self.interval = 1.0 / rate
+        self._clock = clock
+        self._sleep = sleep
+        self._next = -math.inf
+
+    def reserve(self) -> float:
+        """Book the next free slot; answer how long the caller must wait for it."""
+        now = self._clock()
+        slot = max(now, self._next)
+        self._next = slot + self.interval
+        return slot - now
+
+    async def wait(self) -> None:
+        """Wait for this caller's slot (no lock needed: ``reserve`` never awaits)."""
+        delay = self.reserve()
+        if delay > 0:
+            await self._sleep(delay)
+
+    async def pause(self, seconds: float) -> None:
+        """Send nothing for ``seconds`` (a 429): the next slot is after the pause."""
+        self._next = max(self._next, self._clock() + seconds)
+
+
+class PauseGate:
+    """Holds every request of a client until a pause (a 429's ``Retry-After``) ends."""
+
+    def __init__(self, *, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
+        self._clock = clock
+        self._sleep = sleep
+        self._until = -math.inf
+
+    def pause(self, seconds: float) -> None:
+        """Close the gate for ``seconds`` from now; a longer pause already set is kept."""
+        self._until = max(self._until, self._clock() + seconds)
+
+    def remaining(self) -> float:
+        """Seconds until the gate opens; ``0.0`` when open."""
+        return max(0.0, self._until - self._clock())
+
+    async def wait(self, ceiling: float = math.inf) -> float | None:
+        """Wait until the gate is open and answer ``None``.
+
+        If the pause still to run is longer than ``ceiling``, do not wait: answer that
+        pause in seconds so the caller can fail the request instead.
+        """
+        while (left := self.remaining()) > 0:
+            if left > ceiling:
+                return left
+            await self._sleep(left)
+        return None

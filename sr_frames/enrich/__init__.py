@@ -1,0 +1,12 @@
+"""One run of one endpoint over many inputs: the engine behind every verb.
+
+``plan`` turns input columns into distinct requests (normalised, deduplicated, checked
+locally); ``engine`` runs a plan: cache first, then ``dispatch`` sends the rest
+concurrently, phones in batches; ``columns`` finds the input columns and attaches the
+result columns; ``report``, ``progress`` and ``estimate`` say what a run did, does and
+would do.
+
+May import: ``sr_frames.client``, ``cache``, and the root modules (``endpoints``,
+``config``, ``defaults``, ``errors``, ``checks``, ``cells``).
+Never imports: ``lists``, ``files``, ``cli``, ``dask``, the accessor or the sandbox.
+"""

@@ -1,0 +1,51 @@
+"""Write a frame that has no source workbook (a list read back, your lists, campaign
+statistics) to a new ``.xlsx`` or ``.csv``, with the same guarantees as
+:func:`sr_frames.files.workbook.write_table`: written to a temporary file and renamed into place,
+and text from the service that starts like a formula stored as text, never run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+from openpyxl.styles import Font
+
+from sr_frames.files.grid import atomic_output, csv_text
+from sr_frames.files.workbook import put_cell
+
+__all__ = ["save_table"]
+
+
+def save_table(frame: pd.DataFrame, output: str | os.PathLike[str]) -> Path:
+    """Write ``frame`` (its columns, not its index) to ``output``; returns the path.
+
+    The kind of file follows the suffix: ``.xlsx`` (a bold, frozen header row) or
+    ``.csv`` (UTF-8 with a byte-order mark, which spreadsheet applications read).
+    """
+    path = Path(output)
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise ValueError(f"cannot write {path.name}: name a .xlsx or .csv output")
+    with atomic_output(path, like=path.parent) as temporary:
+        if suffix == ".csv":
+            rows = [[csv_text(v) for v in row] for row in frame.itertuples(index=False)]
+            table = pd.DataFrame(rows, columns=[csv_text(str(c)) for c in frame.columns], dtype=object)
+            table.to_csv(temporary, index=False, encoding="utf-8-sig")
+        else:
+            _save_xlsx(frame, temporary)
+    return path
+
+
+def _save_xlsx(frame: pd.DataFrame, path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for col, name in enumerate(frame.columns, start=1):
+        put_cell(sheet.cell(1, col), str(name))
+        sheet.cell(1, col).font = Font(bold=True)
+    for row, values in enumerate(frame.itertuples(index=False), start=2):
+        for col, value in enumerate(values, start=1):
+            put_cell(sheet.cell(row, col), value)
+    sheet.freeze_panes = "A2"
+    book.save(path)

@@ -1,0 +1,82 @@
+"""The client and pagination of the list endpoints, shared by every list helper.
+
+:func:`using` lends a client (the caller's, or a new one closed afterwards);
+:func:`read_pages` follows pagination; :func:`check_list` and :func:`list_records`
+read one list back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from sr_frames import defaults
+from sr_frames.client.clients import AsyncClient, Client
+from sr_frames.config import positive
+from sr_frames.errors import AuthenticationError, NotFoundError, SalesRocksError
+
+__all__ = ["check_list", "list_records", "read_pages", "using"]
+
+
+READ_AHEAD = 8
+"""Pages requested at once while reading a long list (the first page goes alone)."""
+
+
+@contextmanager
+def using(client: Client | None) -> Iterator[Client]:
+    """``client``, or a ``Client()`` from the settings that is closed on the way out."""
+    if client is not None:
+        yield client
+        return
+    owned = Client()
+    try:
+        yield owned
+    finally:
+        owned.close()
+
+
+async def read_pages(aclient: AsyncClient, method: str, body: Mapping[str, Any],
+                     size: int) -> list[dict[str, Any]]:
+    """Every record of a paginated endpoint, in order, up to the first empty page.
+
+    A short page does not end the list (a service may cap the page size below
+    ``size``): the pages are read until one comes back empty, one request more than
+    the pages that hold records. Pages go out in concurrent waves growing to
+    ``READ_AHEAD``; after a short page one page is asked alone, to see whether the
+    list ended there, and waves grow again if it did not.
+    """
+    records: list[dict[str, Any]] = []
+    page, wave, probing, capped = 1, 1, False, False
+    while True:
+        calls = [aclient.call(method, {**body, "page": p, "size": size})
+                 for p in range(page, page + wave)]
+        answers = await asyncio.gather(*calls, return_exceptions=True)
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                raise answer
+            if not answer:
+                return records
+            records.extend(answer)
+        capped = capped or probing  # a page after a short one: the service caps the size
+        probing = not capped and len(answers[-1]) < size
+        page, wave = page + wave, 1 if probing else min(2 * wave, READ_AHEAD)
+
+
+def check_list(client: Client, list_id: str) -> None:
+    """Raise ``NotFoundError`` (or ``AuthenticationError``) now for a list that is not
+    there or not readable, with one one-row read; any other failure is ignored here,
+    left for the requests that follow to meet and report."""
+    try:
+        client.run(lambda ac: ac.call("get_list_data", {"list_id": list_id, "page": 1, "size": 1}))
+    except (NotFoundError, AuthenticationError):
+        raise
+    except SalesRocksError:
+        return
+
+
+def list_records(client: Client, list_id: str, size: int | None = None) -> list[dict[str, Any]]:
+    """Every contact of ``list_id`` as the service returns them (all pages)."""
+    per_page = positive(size, defaults.DEFAULT_PAGE_SIZE, "page_size")
+    return client.run(lambda ac: read_pages(ac, "get_list_data", {"list_id": list_id}, per_page))
