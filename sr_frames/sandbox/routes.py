@@ -1,7 +1,8 @@
 """The application: the control plane, one route per endpoint record, 404 for the rest.
 
 Routes come from the endpoint table, so an endpoint added there is served here with
-no further edit (its operation aside, which :mod:`operations` insists on at import).
+no further edit: its answer is the function registered for its method
+(:mod:`registry`); an endpoint that has none stops the sandbox from starting, naming it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 from aiohttp import web
 
 from sr_frames.endpoints import ENDPOINTS
+from sr_frames.sandbox import operations
 from sr_frames.sandbox.control import add_control_routes
 from sr_frames.sandbox.handlers import (
     SANDBOX,
@@ -34,6 +36,10 @@ async def _stop_waiting(app: web.Application) -> None:
 
 def build_app(state: SandboxState) -> web.Application:
     """The aiohttp application serving ``state``."""
+    unanswered = operations.missing()
+    if unanswered:
+        raise LookupError(f"the sandbox has no answer for {', '.join(unanswered)}: register one "
+                          "with @answers_for(method) (sr_frames.sandbox.registry)")
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY)
     app[SANDBOX] = state
     app[STOPPING] = asyncio.Event()
