@@ -14,7 +14,9 @@ from aiohttp import web
 from sr_frames.endpoints import ENDPOINTS
 from sr_frames.sandbox import operations
 from sr_frames.sandbox.control import add_control_routes
+from sr_frames.sandbox.guards import guard_middleware
 from sr_frames.sandbox.handlers import (
+    LIMITS,
     SANDBOX,
     STOPPING,
     api_handler,
@@ -22,11 +24,9 @@ from sr_frames.sandbox.handlers import (
     not_found,
 )
 from sr_frames.sandbox.state import SandboxState
+from sr_frames.sandbox.validation import Limits
 
-__all__ = ["MAX_BODY", "build_app"]
-
-MAX_BODY = 64 * 1024 * 1024
-"""Largest request body accepted (the reference states none; batches stay far below)."""
+__all__ = ["build_app"]
 
 
 async def _stop_waiting(app: web.Application) -> None:
@@ -34,14 +34,18 @@ async def _stop_waiting(app: web.Application) -> None:
     app[STOPPING].set()
 
 
-def build_app(state: SandboxState) -> web.Application:
-    """The aiohttp application serving ``state``."""
+def build_app(state: SandboxState, limits: Limits | None = None) -> web.Application:
+    """The aiohttp application serving ``state`` within ``limits`` (default: the
+    ``SANDBOX_*`` limits of :mod:`sr_frames.defaults`)."""
+    limits = limits or Limits()
     unanswered = operations.missing()
     if unanswered:
         raise LookupError(f"the sandbox has no answer for {', '.join(unanswered)}: register one "
                           "with @answers_for(method) (sr_frames.sandbox.registry)")
-    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY)
+    app = web.Application(middlewares=[guard_middleware, error_middleware],
+                          client_max_size=limits.max_body_bytes)
     app[SANDBOX] = state
+    app[LIMITS] = limits
     app[STOPPING] = asyncio.Event()
     app.on_shutdown.append(_stop_waiting)
     add_control_routes(app.router)
