@@ -61,6 +61,7 @@ class Field:
 
     ``arg`` is the keyword the client method takes when it differs from the JSON name
     (``_id`` is ``contact_id``). ``secret`` fields are never cached, logged or kept.
+    ``choices`` are the only values the reference allows (empty: any value).
     """
 
     name: str
@@ -70,6 +71,7 @@ class Field:
     secret: bool = False
     default: Any = None
     arg: str | None = None
+    choices: tuple[str, ...] = ()
 
     @property
     def keyword(self) -> str:
@@ -366,7 +368,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             _s("smtp_host"),
             _s("smtp_port"),
             _s("smtp_encryption"),
-            _s("permission"),
+            _s("permission", choices=("company", "private")),
             _s("bcc", required=False),
             _s("receiving_email", "email"),
         ),
@@ -426,7 +428,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/editable-lists/createList",
         "Create an editable list; answers its string id.",
         verb="create_list",
-        fields=(_s("list_name"), _s("permission", default="private")),
+        fields=(_s("list_name"),
+                _s("permission", default="private", choices=("private", "company", "personal"))),
         mutates=True,
         envelope="status",
         result_key="list_id",

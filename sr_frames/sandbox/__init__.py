@@ -19,7 +19,8 @@ read the reference" says):
 * the API document, OpenAPI 3.1, generated from the table, at ``GET /openapi.json``.
 
 Its own limits per request (the service states none; the numbers are
-:mod:`sr_frames.defaults`, set per sandbox with ``start_sandbox(limits=Limits(...))``), each answered in the error shape:
+:mod:`sr_frames.defaults`, set per sandbox with ``start_sandbox(limits=Limits(...))``),
+each answered in the error shape:
 
 * a body over ``SANDBOX_MAX_BODY_BYTES`` (4 MiB): 413, before the body is read;
 * more than ``SANDBOX_MAX_ITEMS`` (1,000) items in an array field (phones, ids,

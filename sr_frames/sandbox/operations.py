@@ -27,8 +27,6 @@ from sr_frames.sandbox.store import EditableList, Store, company_number, timesta
 
 __all__ = ["OPERATIONS", "Answer", "Call", "Unauthorized", "missing", "operation", "run"]
 
-LIST_PERMISSIONS = ("private", "company", "personal")
-CONNECTION_PERMISSIONS = ("company", "private")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 
 
@@ -73,12 +71,6 @@ def _positive(body: dict[str, Any], name: str) -> int:
     return value
 
 
-def _one_of(body: dict[str, Any], name: str, allowed: tuple[str, ...]) -> str:
-    if body[name] not in allowed:
-        raise BadInput(f"Field '{name}' must be one of: {', '.join(allowed)}.")
-    return body[name]
-
-
 def _page(call: Call, items: list[Any]) -> list[Any]:
     """The reference's pages: 1-based, ``page`` 2 of ``size`` 5 skips the first 5."""
     page, size = _positive(call.body, "page"), _positive(call.body, "size")
@@ -120,7 +112,7 @@ def create_list(call: Call) -> Answer:
     name = call.body["list_name"]
     if not name.strip():
         raise BadInput("Field 'list_name' must not be empty.")
-    permission = _one_of(call.body, "permission", LIST_PERMISSIONS)
+    permission = call.body["permission"]
     record = call.store.create_list(call.user, name, permission)
     return Answer(record.list_id, "List created successfully.")
 
@@ -180,7 +172,7 @@ def list_memberships(call: Call) -> Answer:
 @operation_for("create_email_connection")
 def create_email_connection(call: Call) -> Answer:
     body = call.body
-    permission = _one_of(body, "permission", CONNECTION_PERMISSIONS)
+    permission = body["permission"]
     answer = {
         "id": call.store.next_number(), "user_id": user_number(call.user), "type": "smtp",
         "name": body["sender_name"], "email": body["email"], "bcc": body.get("bcc"),

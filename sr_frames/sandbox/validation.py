@@ -129,6 +129,8 @@ def _check_field(f: Field, body: dict[str, Any]) -> None:
         return
     if not _is(f.type, value):
         raise BadInput(f"Field '{f.name}' must be {_TYPE_WORDS[f.type]}.")
+    if f.choices and value not in f.choices:
+        raise BadInput(f"Field '{f.name}' must be one of: {', '.join(f.choices)}.")
 
 
 def validate_body(endpoint: Endpoint, body: Any, limits: Limits | None = None) -> dict[str, Any]:
