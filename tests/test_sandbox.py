@@ -922,3 +922,25 @@ def test_the_control_plane_and_the_api_answer_this_machine_by_name_or_address(sa
 
     assert control.status == 200 and control.json()["logins"] == 0
     assert api.status == 200 and api.json()["token_type"] == "Bearer"
+
+
+@pytest.mark.parametrize("method", ["company_email", "contact_emails", "find_email_by_company",
+                                    "verify_email"])
+def test_text_that_is_not_unicode_answers_400_not_a_server_error(sandbox, method):
+    user = User(sandbox)
+    ep = endpoint(method)
+    raw = json.dumps({f.name: "Jane" for f in ep.fields}).replace('"Jane"', '"\\ud800 Jane"')
+
+    reply = http(sandbox.url + ep.path, raw=raw.encode(), token=user.token)
+
+    assert reply.status == 400
+    assert reply.error["message"] == "Invalid request body: text with a lone surrogate is not Unicode."
+
+
+def test_nan_is_not_json_and_never_comes_back_out(sandbox):
+    user = User(sandbox)
+    raw = b'{"list_id": "x", "data": [{"name": "Jane", "score": NaN}]}'
+
+    reply = http(sandbox.url + "/editable-lists/addToList", raw=raw, token=user.token)
+
+    assert reply.status == 400 and reply.error["message"] == "Invalid request body"

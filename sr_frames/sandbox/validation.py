@@ -12,6 +12,7 @@ Those messages are answered with status 400, and so is JSON nested deeper than
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,8 @@ class Limits:
 
 INVALID_BODY = "Invalid request body"
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 _TYPE_WORDS = {
     "string": "a string",
     "integer": "an integer",
@@ -51,17 +54,22 @@ _TYPE_WORDS = {
 
 
 def read_json(raw: bytes, max_depth: int = defaults.SANDBOX_MAX_JSON_DEPTH) -> Any:
-    """The JSON in ``raw``, or :class:`BadInput`: not JSON, or nested too deep."""
+    """The JSON in ``raw``, or :class:`BadInput`: not JSON (``NaN`` and ``Infinity``
+    are not), nested deeper than ``max_depth``, or holding text that is not Unicode
+    (a lone surrogate such as ``"\\ud800"``, which no answer could carry)."""
     too_deep = f"{INVALID_BODY}: JSON nested deeper than {max_depth} levels."
     try:
-        body = json.loads(raw.decode("utf-8"))
+        body = json.loads(raw.decode("utf-8"), parse_constant=_not_json)
     except (UnicodeDecodeError, ValueError):
         raise BadInput(INVALID_BODY) from None
     except RecursionError:
         raise BadInput(too_deep) from None
-    if _depth(body) > max_depth:
-        raise BadInput(too_deep)
+    _scan(body, max_depth, too_deep)
     return body
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
 
 
 def parse_body(raw: bytes) -> Any:
@@ -72,17 +80,22 @@ def parse_body(raw: bytes) -> Any:
         return None
 
 
-def _depth(value: Any) -> int:
-    """How deeply arrays and objects nest in ``value`` (a scalar is 0), without recursion."""
-    deepest, stack = 0, [(value, 1)]
+def _scan(value: Any, max_depth: int, too_deep: str) -> None:
+    """:class:`BadInput` when arrays and objects nest deeper than ``max_depth`` or a
+    string or key holds a lone surrogate; iterative, so no depth can overflow it."""
+    stack = [(value, 1)]
     while stack:
         item, level = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
-        if children is None:
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                raise BadInput(f"{INVALID_BODY}: text with a lone surrogate is not Unicode.")
             continue
-        deepest = max(deepest, level)
+        if not isinstance(item, dict | list):
+            continue
+        if level > max_depth:
+            raise BadInput(too_deep)
+        children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
         stack.extend((child, level + 1) for child in children)
-    return deepest
 
 
 def check_limits(body: dict[str, Any], limits: Limits) -> None:
