@@ -140,7 +140,8 @@ def test_the_sandbox_imports_only_its_own_modules_and_the_root_modules_it_stands
                 target == ok or target.startswith(ok + ".") for ok in SANDBOX_MAY_IMPORT)
             if not allowed:
                 forbidden.append(f"{path.relative_to(PACKAGE.parent)}:{line} imports {target}")
-    assert forbidden == []
+    assert forbidden == [], ("the sandbox may import only its own modules and "
+                             f"{', '.join(SANDBOX_MAY_IMPORT)}: " + "; ".join(forbidden))
 
 
 def test_the_cycle_finder_names_a_cycle(tmp_path):
