@@ -28,7 +28,7 @@ from sr_frames.cache.scope import cache_scope
 from sr_frames.cache.store import ResponseCache
 from sr_frames.client.clients import AsyncClient, Client, ClientStats
 from sr_frames.client.limits import RequestBudget
-from sr_frames.enrich.dispatch import NOT_FOUND, batch_size, budget_message, leave, send, units
+from sr_frames.enrich.dispatch import NOT_FOUND, budget_message, inputs_per_request, leave, send, units
 from sr_frames.enrich.plan import Plan, Slot, bulk, check_locally
 from sr_frames.enrich.progress import POLL_S, Bar, Tally
 from sr_frames.enrich.report import RunReport, announce, remember, tally
@@ -104,7 +104,7 @@ class _Run:
         limit = self.options.max_requests
         if limit is None:
             return pending
-        allowed = limit * batch_size(self.plan.endpoint)
+        allowed = limit * inputs_per_request(self.plan.endpoint)
         leave(pending[allowed:], budget_message(limit))
         return pending[:allowed]
 
