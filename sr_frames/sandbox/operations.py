@@ -43,21 +43,21 @@ class Answer:
 
 @dataclass(frozen=True)
 class Call:
-    """One validated request: ``user`` is the token subject (``None`` for the login)."""
+    """One validated request: ``subject`` is the token's (``None`` for the login)."""
 
     endpoint: Endpoint
     body: dict[str, Any]
-    user: str | None
+    subject: str | None
     store: Store
     settings: Settings
     now: float
 
     @property
-    def caller(self) -> str:
-        """The token subject of an authenticated call; :class:`Unauthorized` without one."""
-        if self.user is None:
+    def user(self) -> str:
+        """Who asks: the token subject of an authenticated call (:class:`Unauthorized` without one)."""
+        if self.subject is None:
             raise Unauthorized("This endpoint needs a bearer token.")
-        return self.user
+        return self.subject
 
 
 Operation = Callable[[Call], Answer]
@@ -125,34 +125,34 @@ def create_list(call: Call) -> Answer:
     if not name.strip():
         raise BadInput("Field 'list_name' must not be empty.")
     permission = _one_of(call.body, "permission", LIST_PERMISSIONS)
-    record = call.store.create_list(call.caller, name, permission)
+    record = call.store.create_list(call.user, name, permission)
     return Answer(record.list_id, "List created successfully.")
 
 
 def add_to_list(call: Call) -> Answer:
-    record = call.store.writable_list(call.caller, call.body["list_id"])
+    record = call.store.writable_list(call.user, call.body["list_id"])
     ids = call.store.add_contacts(record, call.body["data"])
     return Answer([{"$oid": oid} for oid in ids], f"Inserted {len(ids)} documents.")
 
 
 def get_lists(call: Call) -> Answer:
-    items = [_list_item(r) for r in _page(call, call.store.lists_of(call.caller))]
+    items = [_list_item(r) for r in _page(call, call.store.lists_of(call.user))]
     return Answer(items, "Lists were successfully read.")
 
 
 def get_list_data(call: Call) -> Answer:
-    record = call.store.readable_list(call.caller, call.body["list_id"])
+    record = call.store.readable_list(call.user, call.body["list_id"])
     oids = _page(call, list(record.contact_ids))
     return Answer([_contact_item(call.store, o) for o in oids], "List data was successfully read.")
 
 
 def get_contact(call: Call) -> Answer:
-    contact = call.store.readable_contact(call.caller, call.body["_id"])
+    contact = call.store.readable_contact(call.user, call.body["_id"])
     return Answer(_contact_item(call.store, contact.oid), "List data was successfully read.")
 
 
 def delete_list_data(call: Call) -> Answer:
-    deleted = call.store.delete_contacts(call.caller, call.body["ids"])
+    deleted = call.store.delete_contacts(call.user, call.body["ids"])
     message = f"Successfully deleted {deleted} documents."
     return Answer(message, message)
 
@@ -161,14 +161,14 @@ def update_list_data(call: Call) -> Answer:
     rows = call.body["data"]
     if not all(isinstance(row.get("_id"), str) for row in rows):
         raise BadInput("Every object in field 'data' needs an '_id' string.")
-    matched, modified = call.store.update_contacts(call.caller, rows)
+    matched, modified = call.store.update_contacts(call.user, rows)
     message = f"{matched} matched and {modified} modified documents."
     return Answer(message, message)
 
 
 def list_memberships(call: Call) -> Answer:
     return Answer([{"id": r.number, "list_name": r.name, "date_of_creation": r.created_at,
-                    "campaigns": []} for r in call.store.lists_holding(call.caller, call.body["email"])])
+                    "campaigns": []} for r in call.store.lists_holding(call.user, call.body["email"])])
 
 
 # --- connections and warm-up -----------------------------------------------------------
@@ -178,27 +178,27 @@ def create_email_connection(call: Call) -> Answer:
     body = call.body
     permission = _one_of(body, "permission", CONNECTION_PERMISSIONS)
     answer = {
-        "id": call.store.next_number(), "user_id": user_number(call.caller), "type": "smtp",
+        "id": call.store.next_number(), "user_id": user_number(call.user), "type": "smtp",
         "name": body["sender_name"], "email": body["email"], "bcc": body.get("bcc"),
         "data": {"username": body["username"], "secret": tokens.seal(body["secret"]),
                  "permission": permission, "host": body["smtp_host"], "port": body["smtp_port"],
                  "encryption": body["smtp_encryption"], "imap_host": body.get("imap_host"),
                  "imap_port": body.get("imap_port"), "imap_encryption": body.get("imap_encryption")},
     }
-    call.store.add_connection(call.caller, body["email"], answer)
+    call.store.add_connection(call.user, body["email"], answer)
     return Answer(answer)
 
 
 def create_email_warmer(call: Call) -> Answer:
     body = call.body
-    connection = call.store.connection(call.caller, body["connection_email"])
+    connection = call.store.connection(call.user, body["connection_email"])
     increment, limit = _positive(body, "ramp_up_increment"), _positive(body, "ramp_up_limit")
     if not _DATE.match(body["start_date"]):
         raise BadInput("Field 'start_date' must look like '2021-08-22 22:00:00'.")
     now = timestamp(call.now)
     warmer = {
         "id": call.store.next_number(), "created_at": now, "updated_at": now,
-        "user_ID": user_number(call.caller), "connection_ID": connection.number,
+        "user_ID": user_number(call.user), "connection_ID": connection.number,
         "ramp_up_increment": increment, "ramp_up_limit": limit,
         "stop_on_limit_reach": "1" if body["stop_on_limit_reach"] else "0",
         "start_date": body["start_date"], "scheduled_today": 0, "timezone": body["timezone"],
