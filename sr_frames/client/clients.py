@@ -24,6 +24,7 @@ import concurrent.futures
 import inspect
 import json
 import logging
+import os
 import random
 import time
 import weakref
@@ -129,6 +130,8 @@ class AsyncClient:
         timeout: float | None = None,
         *,
         retry_after_ceiling: float | None = None,
+        ca_bundle: str | os.PathLike[str] | None = None,
+        max_answer_bytes: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         rng: random.Random | None = None,
@@ -137,7 +140,9 @@ class AsyncClient:
         s = config.settings(username=username, password=password, token=token, base_url=base_url,
                      max_concurrency=max_concurrency, rate_limit=rate_limit,
                      max_retries=max_retries, timeout=timeout,
-                     retry_after_ceiling=retry_after_ceiling)
+                     retry_after_ceiling=retry_after_ceiling,
+                     ca_bundle=None if ca_bundle is None else os.fspath(ca_bundle),
+                     max_answer_bytes=max_answer_bytes)
         self.base_url: str = s.resolved_base_url
         self.max_concurrency: int = config.checked_number(s.max_concurrency, defaults.DEFAULT_MAX_CONCURRENCY,
                                              "max_concurrency", integer=True)
@@ -152,7 +157,7 @@ class AsyncClient:
         self.stats = ClientStats()
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._budget = RetryBudget()
+        self._budget = RetryBudget(clock=clock)
         self._gate = PauseGate(clock=clock, sleep=sleep)
         self._limiter = limiter or (None if self.rate_limit is None
                                     else RateLimiter(self.rate_limit, clock=clock, sleep=sleep))
@@ -164,7 +169,10 @@ class AsyncClient:
         self._auth = TokenManager(username=s.username, password=s.password, token=s.token,
                                   fetch=self._fetch_token, clock=clock, shared=shared)
         self._transport = Transport(self.base_url, connections=self.max_concurrency + 1,
-                                    timeout=self.timeout)
+                                    timeout=self.timeout, ca_bundle=s.ca_bundle,
+                                    max_answer_bytes=config.checked_number(
+                                        s.max_answer_bytes, defaults.DEFAULT_MAX_ANSWER_BYTES,
+                                        "max_answer_bytes", integer=True))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, account={self.account!r})"
@@ -256,9 +264,12 @@ class AsyncClient:
         process it paces), or re-raise it when the wait is too long."""
         call.waits += 1
         wait = error.retry_after
-        if wait is None:
-            wait = error.retry_after = backoff_delay(call.waits, self._rng)
-        self._gate.pause(wait)  # even when too long to wait: later requests then fail fast
+        if wait is None:  # no usable Retry-After: an ordinary retry, counted as one
+            if not self._may_retry(call, error):
+                raise error
+            wait = error.retry_after = backoff_delay(call.retries, self._rng)
+        # a pause the client keeps is never longer than the ceiling, so later calls work
+        self._gate.pause(min(wait, self.retry_after_ceiling))
         if self._limiter is not None and wait <= self.retry_after_ceiling:
             await self._limiter.pause(wait)  # a longer one would make others sleep it out
         if wait > self.retry_after_ceiling or call.waits > MAX_RATE_LIMITED_WAITS:

@@ -1,0 +1,266 @@
+"""What a hostile server, network or cell can do, and what it costs the user: nothing.
+
+Each hostile party is a small aiohttp or asyncio server on 127.0.0.1, started by the
+test in a thread of its own; the library talks to it over real HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+import zlib
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import psutil
+import pytest
+from aiohttp import web
+
+import sr_frames
+from sr_frames import Client, defaults
+from sr_frames.errors import AnswerTooLarge, RateLimitError, RedirectRefused
+
+TOKEN_ANSWER = {"access_token": "token-from-a-hostile-server", "expires_in": 3600}
+PASSWORD = "correct horse battery staple"  # what conftest puts in the environment
+
+
+@dataclass
+class Server:
+    """A running test server: its address and what it received, in order."""
+
+    url: str
+    received: list[tuple[str, bytes]] = field(default_factory=list)
+
+    def paths(self, path: str) -> int:
+        return sum(1 for p, _ in self.received if p == path)
+
+
+Handler = Callable[[web.Request, bytes], Awaitable[web.StreamResponse]]
+
+
+@contextlib.contextmanager
+def serve(handler: Handler, *, ssl_context: Any = None) -> Iterator[Server]:
+    """Run ``handler(request, body)`` for every request on 127.0.0.1 in a thread."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    server = Server("")
+
+    async def record(request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        server.received.append((request.path, body))
+        return await handler(request, body)
+
+    async def start() -> web.AppRunner:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", record)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ssl_context)
+        await site.start()
+        port = runner.addresses[0][1]
+        server.url = f"{'https' if ssl_context else 'http'}://127.0.0.1:{port}"
+        return runner
+
+    runner = asyncio.run_coroutine_threadsafe(start(), loop).result()
+    try:
+        yield server
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result()
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
+
+
+def logs_in(answer: Handler) -> Handler:
+    """A handler that logs anyone in and answers everything else with ``answer``."""
+
+    async def handler(request: web.Request, body: bytes) -> web.StreamResponse:
+        if request.path == "/auth/accessToken":
+            return web.json_response(TOKEN_ANSWER)
+        return await answer(request, body)
+
+    return handler
+
+
+def verdict(email: str = "jane@example.com") -> dict[str, Any]:
+    return {"email": email, "status": "Valid", "confidence_score": 90, "format": "Correct"}
+
+
+# -- 1. redirects ------------------------------------------------------------------------
+
+def test_a_307_from_the_login_sends_the_password_nowhere_and_fails_clearly():
+    async def thief(request, body):
+        return web.json_response(TOKEN_ANSWER)
+
+    with serve(thief) as elsewhere:
+        async def redirect(request, body):
+            raise web.HTTPTemporaryRedirect(f"{elsewhere.url}/collect?session=abc123")
+
+        with (serve(redirect) as service, Client(base_url=service.url) as sr,
+              pytest.raises(RedirectRefused) as refused):
+            sr.verify_email("jane@example.com")
+    assert elsewhere.received == [], "the redirect target received nothing"
+    assert service.paths("/auth/accessToken") == 1, "never retried"
+    message = str(refused.value)
+    assert "307" in message and elsewhere.url in message and "never followed" in message
+    assert "collect" not in message and "abc123" not in message, "the origin only, never the path"
+    assert PASSWORD not in message
+
+
+def test_a_308_from_create_email_connection_never_carries_the_secret_away():
+    with serve(logs_in(lambda r, b: _json({}))) as elsewhere:
+        async def answer(request, body):
+            raise web.HTTPPermanentRedirect(f"{elsewhere.url}/connections/createEmailConnection")
+
+        with (serve(logs_in(answer)) as service, Client(base_url=service.url) as sr,
+              pytest.raises(RedirectRefused, match="308")):
+            sr.create_email_connection(**mailbox(secret="mailbox-secret-1"))
+    assert elsewhere.received == []
+    assert service.paths("/connections/createEmailConnection") == 1
+
+
+def test_a_303_is_never_taken_as_the_answer():
+    with serve(logs_in(lambda r, b: _json(verdict()))) as elsewhere:
+        async def answer(request, body):
+            raise web.HTTPSeeOther(f"{elsewhere.url}/toolkit/emailVerifier")
+
+        with serve(logs_in(answer)) as service:
+            sr_frames.configure(base_url=service.url)
+            leads = pd.DataFrame({"email": ["jane@example.com"]})
+            checked = leads.salesrocks.verify_emails(progress=False)
+    assert pd.isna(checked.loc[0, "email_status"])
+    assert checked.loc[0, "email_error"].startswith("redirect: HTTP 303")
+    assert service.paths("/toolkit/emailVerifier") == 1, "a redirect is never retried"
+    assert elsewhere.paths("/toolkit/emailVerifier") == 0
+
+
+def mailbox(secret: str) -> dict[str, str]:
+    return {"sender_name": "Jane", "email": "box@example.com", "username": "box@example.com",
+            "secret": secret, "smtp_host": "smtp.example.com", "smtp_port": "587",
+            "smtp_encryption": "tls", "permission": "private",
+            "receiving_email": "box@example.com"}
+
+
+async def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response(body, status=status, headers=headers)
+
+
+# -- 2. the size of an answer --------------------------------------------------------------
+
+def gzip_bomb(expanded: int) -> bytes:
+    """A gzip body of valid JSON that inflates to ``expanded`` bytes (mostly blanks),
+    built piece by piece so that the test itself never holds the inflated text."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    parts = [packer.compress(b'{"email": "jane@example.com", "status": "Valid"')]
+    blanks = b" " * 2**20
+    for _ in range(expanded // len(blanks)):
+        parts.append(packer.compress(blanks))
+    parts.append(packer.compress(b"}") + packer.flush())
+    return b"".join(parts)
+
+
+class PeakMemory:
+    """The peak RSS of this process while the block runs, sampled every few ms."""
+
+    def __enter__(self) -> PeakMemory:
+        self._process, self._stop = psutil.Process(), threading.Event()
+        self.before = self.peak = self._process.memory_info().rss
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.005):
+            self.peak = max(self.peak, self._process.memory_info().rss)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def growth(self) -> int:
+        return self.peak - self.before
+
+
+def test_a_gzip_answer_that_inflates_to_a_gigabyte_fails_its_row_with_bounded_memory():
+    bomb = gzip_bomb(2**30)
+    assert len(bomb) < 2 * 2**20
+
+    async def answer(request, body):
+        return web.Response(body=bomb, headers={"Content-Encoding": "gzip",
+                                                "Content-Type": "application/json"})
+
+    with serve(logs_in(answer)) as service:
+        sr_frames.configure(base_url=service.url)
+        leads = pd.DataFrame({"email": ["jane@example.com", "john@example.com"]})
+        with PeakMemory() as memory:
+            checked = leads.salesrocks.verify_emails(progress=False)
+    assert memory.growth < 100 * 2**20, f"RSS grew by {memory.growth / 2**20:.0f} MB"
+    assert checked["email_error"].str.startswith("too_large: ").all()
+    assert "max_answer_bytes" in checked.loc[0, "email_error"]
+    assert service.paths("/toolkit/emailVerifier") == 2, "one request per input, never retried"
+
+
+def test_an_endless_body_is_cut_at_the_cap_and_the_cap_is_a_setting():
+    async def endless(request, body):
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        await response.write(b'{"email": "')
+        with contextlib.suppress(ConnectionError):
+            while True:
+                await response.write(b"x" * 65536)
+        return response
+
+    with serve(logs_in(endless)) as service, Client(base_url=service.url,
+                                                      max_answer_bytes=2**20) as sr:
+        started = time.monotonic()
+        with pytest.raises(AnswerTooLarge, match="max_answer_bytes=1,048,576"):
+            sr.verify_email("jane@example.com")
+        assert time.monotonic() - started < defaults.DEFAULT_TIMEOUT / 3, "cut, not timed out"
+
+
+def test_an_answer_below_the_cap_is_read_whole(sandbox):
+    with Client(max_answer_bytes=4096) as sr:
+        assert sr.verify_email("jane@example.com")["email"] == "jane@example.com"
+    sr_frames.configure(max_answer_bytes=10)
+    with Client() as sr, pytest.raises(AnswerTooLarge):
+        sr.verify_email("jane@example.com")
+
+
+# -- 3. Retry-After --------------------------------------------------------------------------
+
+def test_a_negative_retry_after_forever_costs_at_most_max_retries_plus_one_requests():
+    async def limited(request, body):
+        return await _json({"error": {"status_code": 429, "message": "slow down"}}, 429,
+                           {"Retry-After": "-30"})
+
+    with serve(logs_in(limited)) as service:
+        sr_frames.configure(base_url=service.url, max_retries=2)
+        leads = pd.DataFrame({"email": ["jane@example.com", "john@example.com"]})
+        checked = leads.salesrocks.verify_emails(progress=False)
+    assert checked["email_error"].str.startswith("rate_limited: ").all()
+    assert service.paths("/toolkit/emailVerifier") <= 2 * (2 + 1)
+
+
+@pytest.mark.parametrize("retry_after", ["1e9", "inf", "1e309"])
+def test_after_an_endless_retry_after_the_same_client_works_once_the_service_answers(retry_after):
+    told = []
+
+    async def answer(request, body):
+        if not told:
+            told.append(retry_after)
+            return await _json({"error": {"status_code": 429, "message": "later"}}, 429,
+                               {"Retry-After": retry_after})
+        return await _json(verdict())
+
+    with serve(logs_in(answer)) as service, Client(base_url=service.url,
+                                                     retry_after_ceiling=0.5) as sr:
+        with pytest.raises(RateLimitError, match="above retry_after_ceiling"):
+            sr.verify_email("jane@example.com")
+        assert sr.verify_email("jane@example.com")["status"] == "Valid"
+    assert service.paths("/toolkit/emailVerifier") == 2
