@@ -22,7 +22,13 @@ from aiohttp import web
 
 import sr_frames
 from sr_frames import Client, defaults
-from sr_frames.errors import AnswerTooLarge, RateLimitError, RedirectRefused
+from sr_frames.errors import (
+    AnswerTooLarge,
+    CertificateError,
+    ConnectError,
+    RateLimitError,
+    RedirectRefused,
+)
 
 TOKEN_ANSWER = {"access_token": "token-from-a-hostile-server", "expires_in": 3600}
 PASSWORD = "correct horse battery staple"  # what conftest puts in the environment
@@ -264,3 +270,123 @@ def test_after_an_endless_retry_after_the_same_client_works_once_the_service_ans
             sr.verify_email("jane@example.com")
         assert sr.verify_email("jane@example.com")["status"] == "Valid"
     assert service.paths("/toolkit/emailVerifier") == 2
+
+
+# -- 5. proxies and company CAs ---------------------------------------------------------------
+
+@contextlib.contextmanager
+def forward_proxy(upstream: str) -> Iterator[list[str]]:
+    """A plain-HTTP forward proxy on 127.0.0.1 that sends every absolute-URI request it
+    gets on to ``upstream`` and records the URIs; sets HTTP_PROXY and HTTPS_PROXY to it."""
+    import aiohttp
+
+    seen: list[str] = []
+
+    async def forward(request: web.Request, body: bytes) -> web.StreamResponse:
+        seen.append(str(request.url))
+        async with (aiohttp.ClientSession() as session,
+                    session.request(request.method, upstream + request.rel_url.path_qs,
+                                    data=body, headers={k: v for k, v in request.headers.items()
+                                                        if k.lower() not in ("host", "content-length")},
+                                    allow_redirects=False) as answer):
+            return web.Response(body=await answer.read(), status=answer.status,
+                                content_type=answer.content_type)
+
+    with serve(forward) as proxy:
+        yield seen, proxy.url
+
+
+def test_with_http_proxy_set_every_request_goes_through_the_proxy(sandbox, monkeypatch):
+    with forward_proxy(sandbox.url) as (seen, proxy_url):
+        monkeypatch.setenv("HTTP_PROXY", proxy_url)
+        monkeypatch.setenv("NO_PROXY", "")
+        monkeypatch.delenv("no_proxy", raising=False)
+        monkeypatch.delenv("http_proxy", raising=False)
+        # a name nothing resolves (the tests refuse to): only the proxy can reach it
+        sr_frames.configure(base_url="http://api.salesrocks.test")
+        leads = pd.DataFrame({"email": ["jane@example.com", "john@example.com", "jim@example.com"]})
+        checked = leads.salesrocks.verify_emails(progress=False)
+    assert checked["email_error"].isna().all()
+    assert sorted(seen) == sorted(["http://api.salesrocks.test/auth/accessToken",
+                                   *["http://api.salesrocks.test/toolkit/emailVerifier"] * 3])
+    assert sandbox.count("verify_email") == 3
+
+
+def test_no_proxy_and_loopback_addresses_are_never_proxied(sandbox, monkeypatch):
+    with forward_proxy(sandbox.url) as (seen, proxy_url):
+        monkeypatch.setenv("HTTP_PROXY", proxy_url)
+        monkeypatch.setenv("NO_PROXY", "")
+        with Client() as sr:  # the sandbox, on 127.0.0.1
+            sr.verify_email("jane@example.com")
+        monkeypatch.setenv("NO_PROXY", "api.salesrocks.test")
+        with Client(base_url="http://api.salesrocks.test") as sr, pytest.raises(ConnectError):
+            sr.verify_email("jane@example.com")
+    assert seen == []
+
+
+@pytest.fixture(scope="module")
+def self_signed(tmp_path_factory):
+    """A certificate for 127.0.0.1 signed by nobody a system trusts: (cert, key) paths."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command makes the test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                    "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    return cert, key
+
+
+@contextlib.contextmanager
+def tls_service(self_signed) -> Iterator[Server]:
+    import ssl
+
+    cert, key = self_signed
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    with serve(logs_in(lambda r, b: _json(verdict())), ssl_context=context) as server:
+        yield server
+
+
+@pytest.fixture
+def no_ca_from_the_environment(monkeypatch):
+    for name in (defaults.ENV_CA_BUNDLE, *defaults.CA_BUNDLE_FALLBACKS):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_a_company_ca_fails_clearly_without_ca_bundle_and_works_with_it(
+        self_signed, no_ca_from_the_environment):
+    cert, _ = self_signed
+    with tls_service(self_signed) as service:
+        with Client(base_url=service.url) as sr, pytest.raises(CertificateError) as refused:
+            sr.verify_email("jane@example.com")
+        with Client(base_url=service.url, ca_bundle=cert) as sr:
+            assert sr.verify_email("jane@example.com")["status"] == "Valid"
+    message = str(refused.value)
+    assert message.startswith("certificate verify failed: self-signed certificate")
+    assert "ca_bundle=" in message and "SALESROCKS_CA_BUNDLE" in message
+    assert service.paths("/toolkit/emailVerifier") == 1, "the refused one sent nothing"
+    assert service.paths("/auth/accessToken") == 1
+
+
+@pytest.mark.parametrize("where", ["configure", defaults.ENV_CA_BUNDLE,
+                                   *defaults.CA_BUNDLE_FALLBACKS])
+def test_ca_bundle_is_read_from_configure_and_the_environment(
+        self_signed, no_ca_from_the_environment, monkeypatch, where):
+    cert, _ = self_signed
+    if where == "configure":
+        sr_frames.configure(ca_bundle=cert)
+    else:
+        monkeypatch.setenv(where, str(cert))
+    with tls_service(self_signed) as service, Client(base_url=service.url) as sr:
+        assert sr.verify_email("jane@example.com")["status"] == "Valid"
+
+
+def test_a_ca_bundle_that_is_not_there_is_a_configuration_error(no_ca_from_the_environment):
+    sr_frames.configure(base_url="https://127.0.0.1:9", ca_bundle="/nowhere/company-ca.pem")
+    with Client() as sr, pytest.raises(sr_frames.errors.ConfigurationError,
+                                       match=r"ca_bundle '/nowhere/company-ca\.pem'"):
+        sr.verify_email("jane@example.com")
