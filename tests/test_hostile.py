@@ -390,3 +390,54 @@ def test_a_ca_bundle_that_is_not_there_is_a_configuration_error(no_ca_from_the_e
     with Client() as sr, pytest.raises(sr_frames.errors.ConfigurationError,
                                        match=r"ca_bundle '/nowhere/company-ca\.pem'"):
         sr.verify_email("jane@example.com")
+
+
+# -- 4. what a cell holds ----------------------------------------------------------------------
+
+class Opaque:
+    """Some object of the caller's that is not text."""
+
+
+def test_cells_no_request_can_carry_get_errors_and_the_good_rows_their_answers(sandbox):
+    leads = pd.DataFrame({"email": [
+        "jane@example.com", {"email": "x@example.com"}, "\ud800@example.com",
+        b"bob@example.com", "john@example.com", ["a@example.com"], {"s@example.com"},
+        Opaque(), "x" * 10_000 + "@example.com", "jane@example.com", ("t@example.com",),
+    ]})
+    checked = leads.salesrocks.verify_emails(progress=False)
+
+    answered = checked.loc[[0, 4, 9]]
+    assert answered["email_status"].notna().all() and answered["email_error"].isna().all()
+    errors = checked["email_error"]
+    assert errors[1] == "invalid value in 'email': a dict, not text"
+    assert errors[2].startswith("invalid value in 'email': text that cannot be encoded as UTF-8")
+    assert errors[3].startswith("invalid value in 'email': bytes, not text (decode the column")
+    assert errors[5] == "invalid value in 'email': a list, not text"
+    assert errors[6] == "invalid value in 'email': a set, not text"
+    assert errors[7] == "invalid value in 'email': an Opaque, not text"
+    assert errors[8] == ("invalid value in 'email': 10,012 characters, longer than any email "
+                         "(at most 320)")
+    assert errors[10] == "invalid value in 'email': a tuple, not text"
+    assert checked["email_status"][[1, 2, 3, 5, 6, 7, 8, 10]].isna().all()
+    assert sandbox.count("verify_email") == 2, "only the two good addresses were sent"
+    report = checked.attrs["salesrocks"]
+    assert report.skipped == {"invalid": 8}
+
+
+def test_a_dict_among_names_fails_only_its_row_in_a_many_column_verb(sandbox):
+    people = pd.DataFrame({"first_name": ["Jane", {"first": "John"}, "Ada"],
+                           "last_name": ["Doe", "Roe", ["Lovelace"]],
+                           "domain": ["example.com", "example.com", "example.com"]})
+    found = people.salesrocks.find_email(progress=False)
+    assert found.loc[1, "found_email_error"] == "invalid value in 'first_name': a dict, not text"
+    assert found.loc[2, "found_email_error"] == "invalid value in 'last_name': a list, not text"
+    assert pd.isna(found.loc[0, "found_email_error"]) or found.loc[0, "found_email_error"].startswith(
+        "not found")
+    assert sandbox.count("find_email") == 1
+
+
+def test_a_series_of_odd_cells_never_raises(sandbox):
+    phones = pd.Series([b"+44 20 7946 0958", "+44 20 7946 0958", {"n": 1}, "\udfff"], name="phone")
+    checked = phones.salesrocks.verify_phones(progress=False)
+    assert checked.loc[1, "phone_status"] in ("VALID", "INVALID")
+    assert checked["phone_error"][[0, 2, 3]].str.startswith("invalid value in 'phone': ").all()

@@ -199,7 +199,8 @@ class ResponseCache:
                 secrets = sorted(secret_fields.intersection(body))
                 raise ValueError(f"refusing to cache {endpoint.path}: body holds secret {secrets}")
             text = head + _body_json(body) + "}"
-            return prefix + hashlib.sha256(text.encode()).hexdigest()
+            # surrogatepass: a lone surrogate (never sent) cannot make key building raise
+            return prefix + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
         return key
 
