@@ -441,3 +441,43 @@ def test_a_series_of_odd_cells_never_raises(sandbox):
     checked = phones.salesrocks.verify_phones(progress=False)
     assert checked.loc[1, "phone_status"] in ("VALID", "INVALID")
     assert checked["phone_error"][[0, 2, 3]].str.startswith("invalid value in 'phone': ").all()
+
+
+# -- 6. the cache scope ------------------------------------------------------------------------
+
+def test_two_sandboxes_on_two_ports_are_two_scopes_the_second_is_asked():
+    from sr_frames.sandbox import start_sandbox
+
+    leads = pd.DataFrame({"email": ["jane@example.com", "john@example.com"]})
+    with start_sandbox(port=0) as first, start_sandbox(port=0) as second:
+        sr_frames.configure(base_url=first.url)
+        leads.salesrocks.verify_emails(progress=False)
+        sr_frames.configure(base_url=second.url)
+        again = leads.salesrocks.verify_emails(progress=False)
+        assert second.count("verify_email") == 2, "asked, not answered from the first's cache"
+        assert again.attrs["salesrocks"].cache_hits == 0
+        sr_frames.configure(base_url=first.url + "/")  # the same service, written otherwise
+        assert leads.salesrocks.verify_emails(progress=False).attrs["salesrocks"].cache_hits == 2
+        assert first.count("verify_email") == 2
+
+
+def test_sandbox_reruns_are_answered_from_the_cache(tmp_path, capsys):
+    from sr_frames.cli.parser import main
+
+    leads = tmp_path / "leads.csv"
+    leads.write_text("email\njane@example.com\njohn@example.com\n")
+    assert main(["verify-emails", str(leads), "--sandbox", "-o", str(tmp_path / "one.csv")]) == 0
+    assert main(["verify-emails", str(leads), "--sandbox", "-o", str(tmp_path / "two.csv")]) == 0
+    assert sr_frames.last_report().cache_hits == 2
+    assert sr_frames.last_report().requests_sent == 0
+    assert sr_frames.config.settings().cache_scope is None, "the scope is the command's only"
+
+
+def test_an_explicit_scope_belongs_to_the_configured_base_url_only(sandbox):
+    from sr_frames.cache.scope import cache_scope
+
+    sr_frames.configure(cache_scope="my sandbox")
+    assert cache_scope(sandbox.url) == "my sandbox"
+    assert cache_scope("https://api.sales.rocks") == "https://api.sales.rocks"
+    assert cache_scope("HTTPS://API.Sales.Rocks:443/v1/") == "https://api.sales.rocks/v1"
+    assert cache_scope("http://localhost:8080/") == "http://localhost:8080"
