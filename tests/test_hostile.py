@@ -481,3 +481,77 @@ def test_an_explicit_scope_belongs_to_the_configured_base_url_only(sandbox):
     assert cache_scope("https://api.sales.rocks") == "https://api.sales.rocks"
     assert cache_scope("HTTPS://API.Sales.Rocks:443/v1/") == "https://api.sales.rocks/v1"
     assert cache_scope("http://localhost:8080/") == "http://localhost:8080"
+
+
+# -- 8. pagination and the retry budget --------------------------------------------------------
+
+def list_page(records: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"status": "success", "status_code": 200, "message": "ok", "data": records}
+
+
+def test_a_service_that_ignores_page_is_read_once_then_refused():
+    async def same_page(request, body):
+        return await _json(list_page([{"_id": "c1", "email": "jane@example.com"}]))
+
+    with serve(logs_in(same_page)) as service:
+        sr_frames.configure(base_url=service.url)
+        with pytest.raises(sr_frames.errors.InvalidResponseError,
+                           match="page 2 with the records of page 1"):
+            sr_frames.read_list("list-1")
+    assert service.paths("/editable-lists/getListData") < 20
+
+
+def test_reading_pages_stops_after_the_bound_with_an_error():
+    from sr_frames.lists.pages import read_pages
+
+    async def endless(request, body):
+        page = (await request.json())["page"]
+        return await _json(list_page([{"_id": f"c{page}", "email": f"p{page}@example.com"}]))
+
+    with serve(logs_in(endless)) as service, Client(base_url=service.url) as sr:
+        with pytest.raises(sr_frames.errors.InvalidResponseError, match="after 30 pages"):
+            sr.run(lambda ac: read_pages(ac, "get_list_data", {"list_id": "l"}, 1, max_pages=30))
+    assert service.paths("/editable-lists/getListData") == 30
+    assert defaults.MAX_PAGES >= 10_000
+
+
+def test_the_retry_budget_runs_on_the_clients_clock_and_forgets_an_hour_ago(sandbox):
+    now = [1000.0]
+
+    async def no_wait(seconds):
+        await asyncio.sleep(0)
+
+    async def calls(client, emails):
+        for email in emails:
+            with contextlib.suppress(sr_frames.errors.ServerError):
+                await client.verify_email(email)
+
+    async def scenario():
+        async with sr_frames.AsyncClient(clock=lambda: now[0], sleep=no_wait,
+                                         max_retries=3) as client:
+            await calls(client, [f"ok{i}@example.com" for i in range(100)])  # 100 successes
+            now[0] += 3600  # an hour later, the service breaks
+            sandbox.add_fault("status", path="verify_email", status=500)
+            await calls(client, [f"broken{i}@example.com" for i in range(20)])
+            return client.stats.retries
+
+    retries = asyncio.run(scenario())
+    # the successes of an hour ago pay for nothing: the floor plus 20 % of the 20 new ones
+    assert retries == defaults.RETRY_BUDGET_FLOOR + int(defaults.RETRY_BUDGET_RATIO * 20)
+
+
+def test_the_retry_budget_holds_a_few_counters_however_many_requests():
+    import tracemalloc
+
+    from sr_frames.client.limits import RetryBudget
+
+    now = [0.0]
+    budget = RetryBudget(clock=lambda: now[0])
+    tracemalloc.start()
+    for i in range(200_000):
+        now[0] = i * 0.01
+        budget.record_first_attempt()
+    size, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert size < 20_000, f"{size} bytes for 200,000 first attempts"
+    assert budget.try_spend()
