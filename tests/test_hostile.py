@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import pathlib
 import threading
 import time
+import traceback
 import zlib
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -508,9 +510,9 @@ def test_reading_pages_stops_after_the_bound_with_an_error():
         page = (await request.json())["page"]
         return await _json(list_page([{"_id": f"c{page}", "email": f"p{page}@example.com"}]))
 
-    with serve(logs_in(endless)) as service, Client(base_url=service.url) as sr:
-        with pytest.raises(sr_frames.errors.InvalidResponseError, match="after 30 pages"):
-            sr.run(lambda ac: read_pages(ac, "get_list_data", {"list_id": "l"}, 1, max_pages=30))
+    with (serve(logs_in(endless)) as service, Client(base_url=service.url) as sr,
+          pytest.raises(sr_frames.errors.InvalidResponseError, match="after 30 pages")):
+        sr.run(lambda ac: read_pages(ac, "get_list_data", {"list_id": "l"}, 1, max_pages=30))
     assert service.paths("/editable-lists/getListData") == 30
     assert defaults.MAX_PAGES >= 10_000
 
@@ -555,3 +557,55 @@ def test_the_retry_budget_holds_a_few_counters_however_many_requests():
     tracemalloc.stop()
     assert size < 20_000, f"{size} bytes for 200,000 first attempts"
     assert budget.try_spend()
+
+
+# -- 7. secrets in traceback locals -------------------------------------------------------------
+
+SENTINEL = "sentinel-secret-7f3a9c"
+
+
+def library_locals_holding(error: BaseException, secret: str) -> list[str]:
+    """The library frames (and their variables) whose locals show ``secret`` when the
+    traceback of ``error`` is rendered with locals, as error trackers do."""
+    package = str(pathlib.Path(sr_frames.__file__).parent)
+    found: list[str] = []
+    pending: list[traceback.TracebackException | None] = [
+        traceback.TracebackException.from_exception(error, capture_locals=True)]
+    while pending:
+        te = pending.pop()
+        if te is None:
+            continue
+        for frame in te.stack:
+            if frame.filename.startswith(package):
+                found += [f"{frame.name}:{name}" for name, value in (frame.locals or {}).items()
+                          if secret in value]
+        pending += [te.__cause__, te.__context__]
+    return found
+
+
+def test_a_failing_create_email_connection_leaves_the_secret_in_no_frame(sandbox):
+    sandbox.add_fault("status", path="create_email_connection", status=500)
+    with Client() as sr:
+        with pytest.raises(sr_frames.errors.ServerError) as failed:
+            sr.create_email_connection(**mailbox(secret=SENTINEL))
+        assert library_locals_holding(failed.value, SENTINEL) == []
+
+    async def on_a_loop():
+        async with sr_frames.AsyncClient() as client:
+            try:
+                await client.create_email_connection(**mailbox(secret=SENTINEL))
+            except sr_frames.errors.ServerError as error:
+                return error
+
+    assert library_locals_holding(asyncio.run(on_a_loop()), SENTINEL) == []
+
+
+def test_a_failing_login_leaves_the_password_in_no_frame(sandbox):
+    sandbox.configure(password="not the one given")
+    with Client(password=SENTINEL) as sr, pytest.raises(sr_frames.errors.AuthenticationError) as refused:
+        sr.verify_email("jane@example.com")
+    assert library_locals_holding(refused.value, SENTINEL) == []
+    sandbox.add_fault("status", path="/auth/accessToken", status=500)
+    with Client(password=SENTINEL) as sr, pytest.raises(sr_frames.errors.ServerError) as failed:
+        sr.verify_email("jane@example.com")
+    assert library_locals_holding(failed.value, SENTINEL) == []

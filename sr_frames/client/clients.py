@@ -38,7 +38,7 @@ from sr_frames.client.limits import PauseGate, RateLimiter, RequestBudget, Retry
 from sr_frames.client.loop_thread import LoopThread
 from sr_frames.client.methods import async_method, sync_method
 from sr_frames.client.retry import backoff_delay, should_retry
-from sr_frames.client.schema import read_answer, validate_body
+from sr_frames.client.schema import conceal, read_answer, validate_body, wire_body
 from sr_frames.client.transport import Transport
 from sr_frames.config import Secret
 from sr_frames.defaults import MAX_RATE_LIMITED_WAITS
@@ -209,7 +209,8 @@ class AsyncClient:
         request from it; when none is left, ``BudgetExhausted`` is raised unsent.
         """
         ep = endpoint if isinstance(endpoint, Endpoint) else find_endpoint(endpoint)
-        wire = Secret(json.dumps(validate_body(ep, body), allow_nan=False))
+        body = conceal(ep, body)  # from here on, no frame holds a secret unwrapped
+        wire = wire_body(ep, body)
         try:
             answer = await self._send(_Call(ep, wire, budget=budget))
         except SalesRocksError:

@@ -11,6 +11,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from sr_frames.client.schema import conceal_arguments
 from sr_frames.endpoints import Endpoint
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ def async_method(ep: Endpoint) -> Callable[..., Awaitable[Any]]:
     sig = method_signature(ep)
 
     async def method(self: AsyncClient, *args: Any, **kwargs: Any) -> Any:
+        conceal_arguments(ep, kwargs)
         return await self.call(ep, body_from(ep, sig, args, kwargs))
 
     return named(method, ep, sig, "AsyncClient")
@@ -83,6 +85,7 @@ def sync_method(ep: Endpoint) -> Callable[..., Any]:
     sig = method_signature(ep)
 
     def method(self: Client, *args: Any, **kwargs: Any) -> Any:
+        conceal_arguments(ep, kwargs)
         body = body_from(ep, sig, args, kwargs)
         return self._run(self.aclient.call(ep, body))
 

@@ -17,15 +17,19 @@ from http import HTTPStatus
 from typing import Any
 
 from sr_frames.client.retry import parse_retry_after
+from sr_frames.config import Secret
 from sr_frames.endpoints import TOKEN, Endpoint, Field
 from sr_frames.errors import InvalidResponseError, RateLimitError, RequestValidationError, error_for_status
 
 __all__ = [
     "NOT_JSON",
+    "conceal",
+    "conceal_arguments",
     "read_answer",
     "service_message",
     "shape_problem",
     "validate_body",
+    "wire_body",
 ]
 
 
@@ -60,6 +64,10 @@ def validate_body(ep: Endpoint, body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _checked(ep: Endpoint, f: Field, value: Any) -> Any:
+    if isinstance(value, Secret):  # checked as text, and kept wrapped
+        if _coerce(f, value.reveal())[0] is not None:
+            raise RequestValidationError(f"{ep.path}: field {f.name!r} must be a non-empty string")
+        return value
     problem, value = _coerce(f, value)
     if problem is None:
         try:
@@ -69,6 +77,36 @@ def _checked(ep: Endpoint, f: Field, value: Any) -> Any:
     if problem:
         raise RequestValidationError(f"{ep.path}: field {f.name!r} {problem}")
     return value
+
+
+def conceal(ep: Endpoint, body: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``body`` with the values of ``ep``'s secret fields wrapped in :class:`Secret`
+    (a copy; ``body`` itself if it holds none), so that no frame holding the body shows
+    them in a traceback's locals."""
+    secrets = ep.secret_fields
+    if not secrets or not isinstance(body, Mapping) or secrets.isdisjoint(body):
+        return body
+    return {k: Secret(v) if k in secrets and isinstance(v, str) else v for k, v in body.items()}
+
+
+def conceal_arguments(ep: Endpoint, arguments: dict[str, Any]) -> None:
+    """Wrap, in place, the keyword arguments of ``ep``'s method that carry a secret: the
+    first thing a client method does, so its own frame never shows one."""
+    for f in ep.fields:
+        if f.secret and isinstance(arguments.get(f.keyword), str):
+            arguments[f.keyword] = Secret(arguments[f.keyword])
+
+
+def wire_body(ep: Endpoint, body: Mapping[str, Any]) -> Secret:
+    """The checked body of ``ep`` as the JSON text to send, wrapped: secrets are revealed
+    only inside the JSON encoder, never into a variable."""
+    return Secret(json.dumps(validate_body(ep, body), allow_nan=False, default=_revealed))
+
+
+def _revealed(value: Any) -> Any:
+    if isinstance(value, Secret):
+        return value.reveal()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _coerce(f: Field, value: Any) -> tuple[str | None, Any]:
