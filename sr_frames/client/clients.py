@@ -111,7 +111,10 @@ class AsyncClient:
     attempts to that many per second; ``max_retries`` (default 3) counts retries after
     the first attempt; ``timeout`` (default 30 s) bounds each attempt from the moment
     it leaves our queue; a 429 whose ``Retry-After`` exceeds ``retry_after_ceiling``
-    (default 60 s) raises ``RateLimitError`` instead of waiting. ``clock``, ``sleep``
+    (default 60 s) raises ``RateLimitError`` instead of waiting. ``ca_bundle`` (a PEM
+    file or directory; default ``SALESROCKS_CA_BUNDLE``, ``REQUESTS_CA_BUNDLE``,
+    ``SSL_CERT_FILE``) is trusted besides the system's CAs; answers beyond
+    ``max_answer_bytes`` (default 8 MiB, decompressed) fail unread. ``clock``, ``sleep``
     and ``rng`` are there for tests; ``limiter`` (anything with ``async wait()``)
     replaces the client's own pacing, so processes can share one rate limit. Use
     ``async with`` or ``await close()``; the client belongs to the event loop it first
