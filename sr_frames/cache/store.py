@@ -274,7 +274,7 @@ class ResponseCache:
         if not key.startswith(f"{KEY_VERSION}:{endpoint.path}:"):
             raise ValueError(f"{key!r} is not a cache key of {endpoint.path}")
         ttl = endpoint.not_found_ttl if not_found and endpoint.not_found_ttl else endpoint.ttl
-        if self._cache is None or self.read_only:
+        if self._cache is None or isinstance(self._cache, ReadOnlyTable):  # read-only: no writes
             return
         try:
             with interrupts_held():  # an answer paid for is kept whole, even on Ctrl-C
@@ -302,7 +302,7 @@ class ResponseCache:
         """
         if isinstance(endpoint, str):
             endpoint = find_endpoint(endpoint)
-        if self._cache is None or self.read_only:
+        if self._cache is None or isinstance(self._cache, ReadOnlyTable):  # read-only: no writes
             return 0
         try:
             if endpoint is None:
