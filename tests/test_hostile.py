@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import pathlib
+import struct
 import threading
 import time
 import traceback
@@ -161,15 +162,30 @@ async def _json(body: Any, status: int = 200, headers: dict[str, str] | None = N
 # -- 2. the size of an answer --------------------------------------------------------------
 
 def gzip_bomb(expanded: int) -> bytes:
-    """A gzip body of valid JSON that inflates to ``expanded`` bytes (mostly blanks),
-    built piece by piece so that the test itself never holds the inflated text."""
-    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
-    parts = [packer.compress(b'{"email": "jane@example.com", "status": "Valid"')]
-    blanks = b" " * 2**20
-    for _ in range(expanded // len(blanks)):
-        parts.append(packer.compress(blanks))
-    parts.append(packer.compress(b"}") + packer.flush())
-    return b"".join(parts)
+    """A gzip body of valid JSON that inflates to ``expanded`` bytes (mostly blanks).
+
+    Each further mebibyte of blanks compresses to the same bytes once the window is all
+    blanks, so the body is those bytes repeated, with the CRC and size the inflated
+    text has: the test never holds the inflated text, nor spends seconds compressing."""
+    blank = b" " * 2**20
+    head, end = b'{"email": "jane@example.com", "status": "Valid"', b"}"
+    count = max(2, expanded // len(blank))
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    first = packer.compress(head + blank) + packer.flush(zlib.Z_SYNC_FLUSH)
+    repeated = packer.compress(blank) + packer.flush(zlib.Z_SYNC_FLUSH)
+    last = packer.compress(blank + end) + packer.flush()
+    crc = zlib.crc32(head)
+    for _ in range(count):
+        crc = zlib.crc32(blank, crc)
+    size = len(head) + count * len(blank) + len(end)
+    trailer = struct.pack("<II", zlib.crc32(end, crc), size % 2**32)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+    return b"".join([header, first, repeated * (count - 2), last, trailer])
+
+
+def test_the_bomb_is_what_it_claims():
+    inflated = zlib.decompress(gzip_bomb(2**24), 31)
+    assert len(inflated) > 2**24 and inflated.startswith(b'{"email"') and inflated.endswith(b" }")
 
 
 class PeakMemory:

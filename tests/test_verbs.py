@@ -455,6 +455,9 @@ def test_multiindex_columns_get_the_results_as_padded_tuples(sandbox):
     again = checked.salesrocks.verify_emails(column=("contact", "email"), overwrite=True,
                                              progress=False)
     assert again.columns.tolist() == checked.columns.tolist()
+    with pytest.raises(KeyError, match=r"MultiIndex, so name column 'email' .* by its tuple"):
+        leads.salesrocks.verify_emails(progress=False)
+    assert sandbox.count("verify_email") == 2
 
 
 def test_a_series_named_like_a_result_column_keeps_its_input(sandbox):

@@ -51,6 +51,8 @@ def input_columns(frame: pd.DataFrame, wanted: Mapping[str, tuple[str, str]]) ->
     """``{field: frame[column]}`` for ``wanted`` = ``{field: (argument, column)}``."""
     found = {}
     for field, (argument, column) in wanted.items():
+        if frame.columns.nlevels > 1 and not isinstance(column, tuple):
+            column = _full_label(frame, column, argument)
         if column not in frame.columns:
             raise column_error(frame, column, argument)
         selected = frame[column]
@@ -59,6 +61,16 @@ def input_columns(frame: pd.DataFrame, wanted: Mapping[str, tuple[str, str]]) ->
                            "rename the duplicates first")
         found[field] = selected
     return found
+
+
+def _full_label(frame: pd.DataFrame, column: Any, argument: str) -> tuple[Any, ...]:
+    """``column`` as a label of ``frame``'s ``MultiIndex`` columns: padded with ``""``
+    if that is one, else a ``KeyError`` saying to name it by its tuple."""
+    padded = labels(frame, [column])[0]
+    if padded in frame.columns:
+        return padded
+    raise KeyError(f"the frame's columns are a MultiIndex, so name column {column!r} (argument "
+                   f"{argument}=) by its tuple, such as {frame.columns[0]!r}")
 
 
 def _by_field(endpoint: Endpoint, answers: list[Any], fields: list[str]) -> list[Sequence[Any]]:
@@ -179,8 +191,17 @@ def attach(frame: pd.DataFrame, columns: Mapping[str, Any], *, overwrite: bool) 
     result = pd.concat([base, added], axis=1) if len(base.columns) else added
     if clashes:  # replaced columns stay where they were (the first, if a label repeats)
         result = result.iloc[:, _placed(frame.columns, kept, names, clashes)]
-    result.attrs = copy.deepcopy(frame.attrs)
+    result.attrs = _copied(frame.attrs)
     return result
+
+
+def _copied(attrs: dict[Any, Any]) -> dict[Any, Any]:
+    """A deep copy of ``attrs`` as pandas makes one, or a shallow one when something in
+    them cannot be copied: the answers are never lost over the caller's metadata."""
+    try:
+        return copy.deepcopy(attrs)
+    except Exception:
+        return dict(attrs)
 
 
 def _placed(columns: pd.Index, kept: list[int], names: list[Any], clashes: set[Any]) -> list[int]:

@@ -52,7 +52,7 @@ def _factorize(column: pd.Series) -> tuple[np.ndarray, Any]:
     lists) has them stood in for by :class:`Unusable` first, one per kind of cell."""
     try:
         return pd.factorize(column, use_na_sentinel=True)
-    except TypeError:
+    except (TypeError, NotImplementedError):  # unhashable cells; Arrow list or struct columns
         cells = column.to_numpy(dtype=object, copy=True)
         for i, cell in enumerate(cells):
             try:
@@ -103,6 +103,7 @@ def _not_text(cell: Any) -> str | None:
 
 
 def _a(noun: str) -> str:
+    noun = {"ndarray": "array"}.get(noun, noun)
     return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
