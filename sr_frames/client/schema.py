@@ -24,7 +24,6 @@ from sr_frames.errors import InvalidResponseError, RateLimitError, RequestValida
 __all__ = [
     "NOT_JSON",
     "conceal",
-    "conceal_arguments",
     "read_answer",
     "service_message",
     "shape_problem",
@@ -87,14 +86,6 @@ def conceal(ep: Endpoint, body: Mapping[str, Any]) -> Mapping[str, Any]:
     if not secrets or not isinstance(body, Mapping) or secrets.isdisjoint(body):
         return body
     return {k: Secret(v) if k in secrets and isinstance(v, str) else v for k, v in body.items()}
-
-
-def conceal_arguments(ep: Endpoint, arguments: dict[str, Any]) -> None:
-    """Wrap, in place, the keyword arguments of ``ep``'s method that carry a secret: the
-    first thing a client method does, so its own frame never shows one."""
-    for f in ep.fields:
-        if f.secret and isinstance(arguments.get(f.keyword), str):
-            arguments[f.keyword] = Secret(arguments[f.keyword])
 
 
 def wire_body(ep: Endpoint, body: Mapping[str, Any]) -> Secret:

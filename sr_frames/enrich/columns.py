@@ -47,10 +47,12 @@ def column_error(frame: pd.DataFrame, name: str, argument: str) -> KeyError:
     )
 
 
-def input_columns(frame: pd.DataFrame, wanted: Mapping[str, tuple[str, str]]) -> dict[str, pd.Series]:
-    """``{field: frame[column]}`` for ``wanted`` = ``{field: (argument, column)}``."""
+def input_columns(frame: pd.DataFrame, wanted: Mapping[str, tuple[str, Any]]) -> dict[str, pd.Series]:
+    """``{field: frame[column]}`` for ``wanted`` = ``{field: (argument, column)}``; with
+    ``MultiIndex`` columns, ``column`` is a tuple (or a name padded to one)."""
     found = {}
-    for field, (argument, column) in wanted.items():
+    for field, (argument, name) in wanted.items():
+        column: Any = name
         if frame.columns.nlevels > 1 and not isinstance(column, tuple):
             column = _full_label(frame, column, argument)
         if column not in frame.columns:
@@ -73,7 +75,7 @@ def _full_label(frame: pd.DataFrame, column: Any, argument: str) -> tuple[Any, .
                    f"{argument}=) by its tuple, such as {frame.columns[0]!r}")
 
 
-def _by_field(endpoint: Endpoint, answers: list[Any], fields: list[str]) -> list[Sequence[Any]]:
+def _by_field(endpoint: Endpoint, answers: list[Any], fields: list[str]) -> list[list[Any]]:
     """For each field, one value per answer (``None`` where an answer lacks it).
 
     One pass over the answers, taking every field of an answer while it is at hand:

@@ -60,7 +60,7 @@ class _Run:
         self.tally = Tally()
         self.to_send: list[Slot] = []
         self.before: tuple[int, int, int] = (0, 0, 0)
-        self.bar: Bar | None = None
+        self.bar = Bar(verb, 0, 0, enabled=False)  # the run's own bar once it knows what to send
         self.result: RunReport | None = None
         self.budget = None if options.max_requests is None else RequestBudget(options.max_requests)
         self.cache = _open_cache(plan, options)
@@ -219,6 +219,7 @@ def run(plan: Plan, verb: str, options: RunOptions, client: Client | None = None
     finally:
         if owned:
             client.close()
+    assert state.result is not None  # set when the run ends, however it ends
     return state.result
 
 
@@ -262,4 +263,5 @@ async def run_async(plan: Plan, verb: str, options: RunOptions,
     finally:
         if owned:
             await aclient.close()
+    assert state.result is not None  # set when the run ends, however it ends
     return state.result

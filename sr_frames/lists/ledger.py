@@ -197,7 +197,7 @@ class Ledger:
         """When (wall-clock seconds) the last request sent without an answer may have
         landed by; 0 when none is in doubt."""
         value = self._read([self._key(_LANDS_BY)]).get(self._key(_LANDS_BY))
-        return float(value) if type(value) in (int, float) else 0.0
+        return float(value) if type(value) is int or type(value) is float else 0.0
 
     def mark_uncertain(self, hashes: Iterable[str], *, lands_by: float = 0.0) -> None:
         """Record rows (one fingerprint per row) that may or may not have been added;

@@ -71,8 +71,9 @@ async def read_pages(aclient: AsyncClient, method: str, body: Mapping[str, Any],
                 return records
             _check_new(method, number, answer, seen)
             records.extend(answer)
+            short = len(answer) < size
         capped = capped or probing  # a page after a short one: the service caps the size
-        probing = not capped and len(answers[-1]) < size
+        probing = not capped and short
         page, wave = page + len(numbers), 1 if probing else min(2 * wave, READ_AHEAD)
 
 
