@@ -116,7 +116,8 @@ class _Verbs:
         ep: Endpoint = endpoint(method)
         inputs = input_columns(self._frame, wanted)
         prefix = options.get("prefix", "")
-        check_clashes(self._frame, ep.result_columns(prefix), overwrite=options.get("overwrite", False))
+        check_clashes(self._frame, ep.result_columns(prefix), overwrite=options.get("overwrite", False),
+                      reads=[column for _, column in wanted.values()])
         local = plan_args.pop("local", None)
         with bulk():
             plan = make_plan(ep, inputs, sources={f: col for f, (_, col) in wanted.items()},

@@ -61,23 +61,27 @@ def service(use_sandbox: bool) -> Iterator[None]:
     """Point the library at the built-in sandbox for the duration of a command.
 
     The sandbox gets credentials of its own, never the user's (they stay configured
-    for the real service and are restored afterwards).
+    for the real service and are restored afterwards), and a cache scope of its own:
+    it listens on a new port each time, and every sandbox answers alike, so a re-run
+    is answered from the cache.
     """
     if not use_sandbox:
         yield
         return
     from sr_frames import config
+    from sr_frames.defaults import SANDBOX_CACHE_SCOPE
     from sr_frames.sandbox import start_sandbox
 
     server = start_sandbox(port=0)
     before = config.configure()
     try:
         config.configure(base_url=server.url, username=SANDBOX_USER, password=SANDBOX_PASSWORD,
-                         token=None)
+                         token=None, cache_scope=SANDBOX_CACHE_SCOPE)
         yield
     finally:
         config.configure(base_url=before.base_url, username=before.username,
-                         password=before.password, token=before.token)
+                         password=before.password, token=before.token,
+                         cache_scope=before.cache_scope)
         server.stop()
 
 
