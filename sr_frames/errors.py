@@ -19,6 +19,7 @@
         ├── NotFoundError             404 (a definitive "not found")
         ├── RateLimitError            429 (``retry_after`` seconds)
         └── ServerError               5xx
+    WorkbookError                     an input file refused (over a limit, DTD) or unreadable
 
 Messages never contain a secret: the client builds them from the status, the path and
 the service's own message, never from request headers or bodies.
@@ -44,6 +45,7 @@ __all__ = [
     "SalesRocksError",
     "ServerError",
     "TransportError",
+    "WorkbookError",
     "error_for_status",
 ]
 
@@ -91,6 +93,21 @@ class RequestTimeout(TransportError):
 
 class ConnectionDropped(TransportError):
     reason = "dropped"
+
+
+class WorkbookError(SalesRocksError, ValueError):
+    """A workbook or CSV file that is refused or cannot be read.
+
+    ``limit`` names the limit it broke (``"max_cells"``, ...) or is ``None`` for a file
+    that is simply unreadable; the message names the setting that raises the limit.
+    A ``ValueError`` too, so code that caught unreadable inputs before still does.
+    """
+
+    reason = "workbook"
+
+    def __init__(self, message: str, *, limit: str | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 class InvalidResponseError(SalesRocksError):

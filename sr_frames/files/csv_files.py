@@ -12,7 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from sr_frames.files.grid import atomic_output, check_rows, csv_text, place_columns, result_labels, shape_of
+from sr_frames.files.grid import check_rows, csv_text, place_columns, result_labels, shape_of
+from sr_frames.files.output import atomic_output
 
 __all__ = ["CsvFormat", "csv_grid", "sniff", "write_csv"]
 
@@ -54,7 +55,12 @@ def csv_grid(path: Path, fmt: CsvFormat) -> list[list[str | None]]:
     return [[c if isinstance(c, str) and c else None for c in row] for row in raw.values.tolist()]
 
 
-def write_csv(frame: pd.DataFrame, source: Path, output: Path, columns: Sequence[Any] | None) -> None:
+def read_csv_table(path: Path, limits: Any, progress: Any) -> pd.DataFrame:
+    return shape_of(csv_grid(path, sniff(path))).frame()
+
+
+def write_csv(frame: pd.DataFrame, source: Path, output: Path, columns: Sequence[Any] | None,
+              limits: Any = None, progress: Any = True) -> None:
     """``source`` with ``columns`` of ``frame`` added (or updated), written to ``output``."""
     fmt = sniff(source)
     grid = csv_grid(source, fmt)

@@ -12,10 +12,7 @@ from __future__ import annotations
 import math
 import os
 import re
-import stat
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -30,7 +27,6 @@ from sr_frames.cells import is_missing
 __all__ = [
     "FORMULA_TRIGGERS",
     "TableShape",
-    "atomic_output",
     "csv_text",
     "default_output_path",
     "join_values",
@@ -306,45 +302,6 @@ def check_rows(frame: pd.DataFrame, shape: TableShape, where: str) -> None:
 
 
 # -- files --------------------------------------------------------------------------
-
-
-@contextmanager
-def atomic_output(output: Path, *, like: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``output``; on success it replaces ``output`` at once.
-
-    The caller writes the whole file to the yielded path. Only when that finishes is the
-    file flushed to disk and renamed over ``output`` (``os.replace``), so a crash or an
-    error leaves either the old output or none, never half a file, and no temporary file
-    behind. The new file takes the permissions of the file it replaces, else of ``like``.
-    """
-    if not output.parent.is_dir():
-        raise FileNotFoundError(f"output folder {output.parent} does not exist; create it first")
-    handle, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-    os.close(handle)
-    temporary = Path(name)
-    try:
-        yield temporary
-        _flush(temporary)
-        os.chmod(temporary, stat.S_IMODE((output if output.exists() else like).stat().st_mode))
-        _replace(temporary, output)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def _replace(temporary: Path, output: Path) -> None:
-    try:
-        os.replace(temporary, output)
-    except PermissionError as error:
-        raise PermissionError(
-            f"cannot replace {output} ({error.strerror}); close it if a spreadsheet "
-            "application has it open, or choose another output"
-        ) from error
-
-
-def _flush(path: Path) -> None:
-    with open(path, "rb+") as file:
-        os.fsync(file.fileno())
 
 
 def default_output_path(source: str | os.PathLike[str], suffix: str = "enriched") -> Path:

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pandas as pd
 from openpyxl.styles import Font
 
-from sr_frames.files.grid import atomic_output, csv_text
-from sr_frames.files.workbook import put_cell
+from sr_frames.files.grid import csv_text, starts_formula, to_cell_value
+from sr_frames.files.output import atomic_output
 
-__all__ = ["save_table"]
+__all__ = ["put_cell", "save_table"]
 
 
 def save_table(frame: pd.DataFrame, output: str | os.PathLike[str]) -> Path:
@@ -49,3 +50,14 @@ def _save_xlsx(frame: pd.DataFrame, path: Path) -> None:
             put_cell(sheet.cell(row, col), value)
     sheet.freeze_panes = "A2"
     book.save(path)
+
+
+def put_cell(cell: Any, value: Any) -> None:
+    """Write one value the way every writer here does: plain cell values, and text that
+    starts like a formula stored as text (never run by a spreadsheet)."""
+    value = to_cell_value(value)
+    cell.value = value
+    if starts_formula(value):
+        # text written by us is never a formula; quotePrefix keeps it text when edited
+        cell.data_type = "s"
+        cell.quotePrefix = True
