@@ -72,7 +72,8 @@ def value_kinds(value: Any) -> str | None:
     return None
 
 
-def render_value(value: Any, styles: CellStyles, prefix: bytes = b"", keep: int | None = None) -> bytes | None:
+def render_value(value: Any, styles: CellStyles, prefix: bytes = b"",
+                 keep: int | None = None) -> bytes | None:
     """The cell XML after ``<c r="..."``, for one frame value; ``None`` for an empty cell.
 
     ``keep`` is the style of a cell being replaced: kept unless our value needs its own.

@@ -307,13 +307,17 @@ def check_rows(frame: pd.DataFrame, shape: TableShape, where: str) -> None:
 def default_output_path(source: str | os.PathLike[str], suffix: str = "enriched") -> Path:
     """Where results go when no output is named: ``leads.xlsx`` -> ``leads.enriched.xlsx``.
 
-    The file sits beside the source. If that name is taken, ``-1``, ``-2``, ... is added
+    The file sits beside the source; ``.xls``, ``.xlsb`` and ``.ods`` sources give an
+    ``.xlsx`` (those formats are read, not written). If that name is taken, ``-1``, ``-2``, ... is added
     (``leads.enriched-1.xlsx``), so an earlier result is never overwritten silently.
     """
+    from sr_frames.files.output import output_suffix
+
     source = Path(source)
-    candidate = source.with_name(f"{source.stem}.{suffix}{source.suffix}")
+    kind = output_suffix(source) if source.suffix else ""
+    candidate = source.with_name(f"{source.stem}.{suffix}{kind}")
     n = 0
     while candidate.exists():
         n += 1
-        candidate = source.with_name(f"{source.stem}.{suffix}-{n}{source.suffix}")
+        candidate = source.with_name(f"{source.stem}.{suffix}-{n}{kind}")
     return candidate

@@ -38,7 +38,8 @@ def output_suffix(source: Path) -> str:
 def check_output(output: str | os.PathLike[str], source: str | os.PathLike[str] | None = None, *,
                  in_place: bool = False) -> Path:
     """Raise ``ValueError``/``FileNotFoundError``/``PermissionError`` if ``output`` cannot
-    take a result of ``source``; returns it as a ``Path``. Creates nothing."""
+    take a result of ``source`` (without a source: a frame saved on its own, ``.xlsx`` or
+    ``.csv``); returns it as a ``Path``. Creates nothing, sends nothing."""
     output = Path(output)
     folder = output.parent
     if not folder.exists():
@@ -50,7 +51,9 @@ def check_output(output: str | os.PathLike[str], source: str | os.PathLike[str] 
         raise PermissionError(f"output folder {folder} is not writable; choose another -o/--output")
     if output.is_dir():
         raise IsADirectoryError(f"output {output} is a folder; name a file, e.g. {output / 'out.xlsx'}")
-    if source is None:
+    if source is None:  # a frame of its own (save_table): .xlsx or .csv
+        if output.suffix.lower() not in (".xlsx", ".csv"):
+            raise ValueError(f"cannot write {output.name}: name a .xlsx or .csv output")
         return output
     source = Path(source)
     wanted = output_suffix(source)

@@ -254,7 +254,7 @@ def _last_column(body: bytes) -> int | None:
         at = body.rfind(b"c", 0, at)
         if at < 1:
             return 0
-        if body[at - 1: at] in (b"<", b":") and body[at + 1: at + 2] in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
+        if body[at - 1: at] in (b"<", b":") and body[at + 1: at + 2] in _AFTER_NAME:
             start = body.rfind(b"<", 0, at)
             if body[start + 1: start + 2] != b"/":
                 ref = _CELL_REF.match(body, start)
@@ -286,6 +286,7 @@ def _merge(body: bytes, additions: list[tuple[int, bytes | None]], row: int, edi
     return b"".join(out)
 
 
+_AFTER_NAME = (b" ", b">", b"/", b"\t", b"\n", b"\r")
 _STYLE_OF_SUFFIX = re.compile(rb'^ s="(\d+)"')
 
 

@@ -38,7 +38,7 @@ from sr_frames.files.saving import save_table
 __all__ = ["CSV_SUFFIXES", "XLSX_SUFFIXES", "default_output_path", "read_table", "write_table"]
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
-CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+CSV_SUFFIXES = (".csv", ".tsv")
 READABLE = XLSX_SUFFIXES + OTHER_SUFFIXES + CSV_SUFFIXES
 
 
