@@ -35,6 +35,12 @@ class RowsBar:
             self._bar = tqdm(total=total, desc=what, unit="row", file=sys.stderr, leave=False,
                              dynamic_ncols=True, mininterval=0.2)
 
+    def total(self, total: int) -> None:
+        """Set the total once it is known (a sheet's declared rows)."""
+        if self._bar is not None and total and total != self._bar.total:
+            self._bar.total = total
+            self._bar.refresh()
+
     def to(self, done: int) -> None:
         if self._bar is not None and done > self._bar.n:
             self._bar.update(min(done, self._bar.total) - self._bar.n)

@@ -13,6 +13,7 @@ ISO text, formulas as their cached value, errors (``#N/A``) empty.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from datetime import date, time, timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ from sr_frames.errors import WorkbookError
 from sr_frames.files.grid import number_text, temporal_text
 from sr_frames.files.limits import WorkbookLimits, check_archive, over_limit, refuse_dtd
 from sr_frames.files.package import Package, SheetRef
+from sr_frames.files.progress import RowsBar
 from sr_frames.files.sheet_scan import SheetFacts, scan_sheet
 
 __all__ = ["OTHER_SUFFIXES", "Grid", "other_grid", "sheet_grid"]
@@ -33,13 +35,19 @@ OTHER_SUFFIXES = (".xls", ".xlsb", ".ods")
 _EXACT = float(1 << 53)
 
 
-def sheet_grid(package: Package, sheet: SheetRef) -> tuple[Grid, SheetFacts]:
+def sheet_grid(package: Package, sheet: SheetRef, progress: bool | str = False) -> tuple[Grid, SheetFacts]:
     """The cells of ``sheet`` as text, and what the scan learnt of it (reach, merges)."""
     label = f"{package.path.name}, sheet {sheet.name!r}"
     _check_shared_strings(package)
-    with package.zip.open(sheet.part) as stream:
-        facts = scan_sheet(stream, label, package.limits, package.padded_styles())
-    rows = _calamine_rows(package.path, sheet.name)
+    declared = _declared_rows(package, sheet)
+    with RowsBar(f"reading {package.path.name}", declared, progress) as bar, \
+            package.zip.open(sheet.part) as stream:
+        def seen(rows: int, total: int) -> None:
+            bar.total(total)
+            bar.to(rows // 2)  # the scan is half the work; calamine the other half
+        facts = scan_sheet(stream, label, package.limits, package.padded_styles(), seen)
+        rows = _calamine_rows(package.path, sheet.name)
+        bar.to(facts.rows)
     for (row, col), fmt in facts.padded.items():
         if row <= len(rows) and col <= len(rows[row - 1]):
             value = rows[row - 1][col - 1]
@@ -49,6 +57,14 @@ def sheet_grid(package: Package, sheet: SheetRef) -> tuple[Grid, SheetFacts]:
         if row <= len(rows) and col <= len(rows[row - 1]) and rows[row - 1][col - 1] == "":
             rows[row - 1][col - 1] = text
     return [[v if type(v) is str and v else _text(v) for v in row] for row in rows], facts
+
+
+def _declared_rows(package: Package, sheet: SheetRef) -> int:
+    """The rows the sheet's ``<dimension>`` declares (0 if none): the bar's total."""
+    with package.zip.open(sheet.part) as stream:
+        head = stream.read(4096)
+    found = re.search(rb'<(?:\w+:)?dimension\s[^>]*?ref="[A-Z]*\d*:?[A-Z]*(\d+)"', head)
+    return int(found[1]) if found else 0
 
 
 def _check_shared_strings(package: Package) -> None:

@@ -10,7 +10,7 @@ is checked against :class:`~sr_frames.files.limits.WorkbookLimits` by :func:`che
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -24,6 +24,7 @@ _CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,4})\d+"')
 _CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
 _REF = re.compile(r"([A-Z]+)(\d+)")
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s[^>]*?ref="[A-Z]*\d*:?[A-Z]*(\d+)"')
 # whitespace-only inline text written without xml:space="preserve" (openpyxl does): calamine
 # drops it, Excel shows it; the scan remembers it so the reader gives it back
 _BLANK_INLINE = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<(?:\w+:)?is>\s*'
@@ -90,9 +91,12 @@ def chunks(stream: IO[bytes], size: int = CHUNK) -> Iterator[bytes]:
 
 
 def scan_sheet(stream: IO[bytes], label: str, limits: WorkbookLimits,
-               padded_styles: dict[int, str]) -> SheetFacts:
-    """Scan the sheet XML in ``stream``; raises ``WorkbookError`` as soon as a limit breaks."""
+               padded_styles: dict[int, str],
+               on_rows: Callable[[int, int], None] | None = None) -> SheetFacts:
+    """Scan the sheet XML in ``stream``; raises ``WorkbookError`` as soon as a limit breaks.
+    ``on_rows(rows so far, rows the sheet declares)`` is called after every chunk."""
     facts = SheetFacts()
+    declared = 0
     padded = _padded_pattern(padded_styles)
     letters: set[bytes] = set()
     first = True
@@ -100,6 +104,8 @@ def scan_sheet(stream: IO[bytes], label: str, limits: WorkbookLimits,
         if first:
             refuse_dtd(chunk[:4096], label)
             first = False
+            dimension = _DIMENSION.search(chunk)
+            declared = int(dimension[1]) if dimension else 0
         for r in _ROW.findall(chunk):
             facts.rows = int(r) if r else facts.rows + 1
         letters.update(_CELL_REF.findall(chunk))
@@ -121,6 +127,8 @@ def scan_sheet(stream: IO[bytes], label: str, limits: WorkbookLimits,
                 facts.blank_text[(int(row), column_index(letters_.decode()))] = text.decode()
         for ref in _MERGE.findall(chunk):
             facts.merged.append(_bounds(ref.decode()))
+        if on_rows is not None:
+            on_rows(facts.rows, max(declared, facts.rows))
     return facts
 
 

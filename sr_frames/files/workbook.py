@@ -67,7 +67,7 @@ def read_table(path: str | os.PathLike[str], sheet: str | None = None, *,
         return shape_of(other_grid(path, sheet, limits)[1]).frame()
     package = open_package(path, limits)
     with package.zip:
-        grid, _ = sheet_grid(package, package.pick(sheet))
+        grid, _ = sheet_grid(package, package.pick(sheet), progress)
     return shape_of(grid).frame()
 
 

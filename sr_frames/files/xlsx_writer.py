@@ -55,7 +55,7 @@ def write_xlsx(frame: pd.DataFrame, source: Path, output: Path, sheet: str | Non
     package = open_package(source, limits)
     with package.zip as archive:
         ref = package.pick(sheet)
-        grid, facts = sheet_grid(package, ref)
+        grid, facts = sheet_grid(package, ref, progress)
         shape = shape_of(grid)
         labels = result_labels(frame, shape, columns)
         check_rows(frame, shape, f"sheet {ref.name!r}")
