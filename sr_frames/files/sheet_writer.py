@@ -219,6 +219,8 @@ def _edit_row(element: bytes, start_tag_end: int, row: int, edit: SheetEdit) -> 
     if row == edit.header_row:
         _learn_header_style(element, start_tag_end, edit)
         additions = sorted(_additions(edit, row))
+    if not edit.replaced:
+        additions = [(col, suffix) for col, suffix in additions if suffix is not None]
     if not additions:
         return element
     start_tag = element[:start_tag_end]
