@@ -29,6 +29,7 @@ __all__ = [
     "TableShape",
     "csv_text",
     "default_output_path",
+    "defuse",
     "join_values",
     "number_text",
     "place_columns",
@@ -52,7 +53,8 @@ EXCEL_MAX_TEXT = 32767
 
 _PADDED_FORMAT = re.compile(r"^(0+)(?:\.(0+))?$")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_NUMBER_LIKE = re.compile(r"^[+-]?[\d\s().\-/]*\d[\d\s().\-/]*$")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
+_PHONE_LIKE = re.compile(r"^\+[\d ().]*\d[\d ().]*$")
 
 
 # -- where the table is -------------------------------------------------------------
@@ -260,8 +262,7 @@ def csv_text(value: Any) -> str:
     """A result value as CSV text: the workbook rendering, with formulas defused.
 
     A CSV cell cannot say "this is text", so text that a spreadsheet would run as a
-    formula gets a leading apostrophe (OWASP's advice). Phone numbers and signed numbers
-    (``+44 20 7946 0958``, ``-3``) are left exactly as they are.
+    formula gets a leading apostrophe (OWASP's advice): see :func:`defuse`.
     """
     cell = to_cell_value(value)
     if cell is None:
@@ -272,10 +273,20 @@ def csv_text(value: Any) -> str:
         return number_text(cell)
     if isinstance(cell, date | time | timedelta):
         return temporal_text(cell)
-    text = str(cell)
-    if starts_formula(text) and not _NUMBER_LIKE.match(text):
-        return "'" + text
-    return text
+    return defuse(str(cell))
+
+
+def defuse(text: str) -> str:
+    """``text`` with a leading apostrophe if a spreadsheet would evaluate it.
+
+    Anything starting with ``=``, ``+``, ``-``, ``@``, tab or CR is evaluated, arithmetic
+    included (``-1-1``, ``+1-1``, ``+1-202-555-0100``), except two shapes that a
+    spreadsheet reads as a plain value: a signed number (``-3``, ``+2.5``) and a phone
+    number of digits, spaces, dots and parentheses after its ``+`` (``+44 20 7946 0958``).
+    """
+    if not text.startswith(FORMULA_TRIGGERS) or _PLAIN_NUMBER.match(text) or _PHONE_LIKE.match(text):
+        return text
+    return "'" + text
 
 
 def result_labels(frame: pd.DataFrame, shape: TableShape, columns: Sequence[Any] | None) -> list[Any]:

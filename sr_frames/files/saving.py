@@ -31,8 +31,11 @@ def save_table(frame: pd.DataFrame, output: str | os.PathLike[str]) -> Path:
         raise ValueError(f"cannot write {path.name}: name a .xlsx or .csv output")
     with atomic_output(path, like=path.parent) as temporary:
         if suffix == ".csv":
-            rows = [[csv_text(v) for v in row] for row in frame.itertuples(index=False)]
-            table = pd.DataFrame(rows, columns=[csv_text(str(c)) for c in frame.columns], dtype=object)
+            from sr_frames.files.cell_xml import render_column
+
+            table = pd.DataFrame({i: render_column(frame.iloc[:, i].reset_index(drop=True), csv_text)
+                                  for i in range(frame.shape[1])}, dtype=object)
+            table.columns = [csv_text(str(c)) for c in frame.columns]
             table.to_csv(temporary, index=False, encoding="utf-8-sig")
         else:
             _save_xlsx(frame, temporary)

@@ -43,7 +43,8 @@ READABLE = XLSX_SUFFIXES + OTHER_SUFFIXES + CSV_SUFFIXES
 
 
 def read_table(path: str | os.PathLike[str], sheet: str | None = None, *,
-               limits: WorkbookLimits | None = None, progress: bool | str = True) -> pd.DataFrame:
+               limits: WorkbookLimits | None = None, progress: bool | str = True,
+               encoding: str | None = None) -> pd.DataFrame:
     """The table of one sheet (the named one, else the active one) or of a CSV file.
 
     The header is the first row with at least half as many filled cells as the fullest of
@@ -56,13 +57,15 @@ def read_table(path: str | os.PathLike[str], sheet: str | None = None, *,
 
     Raises ``FileNotFoundError`` for a missing file, ``ValueError`` for an unknown sheet
     (the message lists the sheets) or an unsupported file type, and ``WorkbookError``
-    (a ``ValueError``) for a file over a limit or unreadable.
+    (a ``ValueError``) for a file over a limit or unreadable. ``encoding`` names a CSV
+    file's encoding when it is neither UTF-8 nor Windows-1252; ``limits`` raises limits;
+    ``progress`` shows a rows bar (``True``: in a terminal, for large files).
     """
     path = _existing(path)
     limits = limits or WorkbookLimits.from_env()
     if _is_csv(path):
         _no_sheet_in_csv(path, sheet)
-        return read_csv_table(path, limits, progress)
+        return read_csv_table(path, limits, progress, encoding)
     if path.suffix.lower() in OTHER_SUFFIXES:
         return shape_of(other_grid(path, sheet, limits)[1]).frame()
     package = open_package(path, limits)
@@ -81,6 +84,7 @@ def write_table(
     in_place: bool = False,
     limits: WorkbookLimits | None = None,
     progress: bool | str = True,
+    encoding: str | None = None,
 ) -> Path:
     """Write result columns of ``frame`` into a copy of ``source`` saved as ``output``.
 
@@ -93,14 +97,16 @@ def write_table(
     The output is written to a temporary file beside it and renamed over it, so it is
     either complete or untouched. ``output`` must have the source's file type (``.xlsx``
     for ``.xls``, ``.xlsb``, ``.ods`` sources) and must not be the source itself unless
-    ``in_place=True`` (then it must be). Returns the output path.
+    ``in_place=True`` (then it must be). A CSV output has the source's encoding unless
+    ``encoding`` names another (a character the source's encoding cannot hold is an
+    error that says so). Returns the output path.
     """
     source = _existing(source)
     output = check_output(output, source, in_place=in_place)
     limits = limits or WorkbookLimits.from_env()
     if _is_csv(source):
         _no_sheet_in_csv(source, sheet)
-        write_csv(frame, source, output, columns, limits, progress)
+        write_csv(frame, source, output, columns, limits, progress, encoding)
     elif source.suffix.lower() in OTHER_SUFFIXES:
         _write_converted(frame, source, output, sheet, columns, limits)
     else:
