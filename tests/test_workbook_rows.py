@@ -97,7 +97,8 @@ def test_a_namespace_prefix_is_kept_on_new_cells(tmp_path):
 
 
 def test_an_existing_column_is_updated_keeping_its_style_but_formulas_are_refused(tmp_path):
-    source = with_sheet(tmp_path, ODD_ROWS.replace(text("Ana"), '<c s="1" t="inlineStr"><is><t>Ana</t></is></c>'))
+    styled = '<c s="1" t="inlineStr"><is><t>Ana</t></is></c>'
+    source = with_sheet(tmp_path, ODD_ROWS.replace(text("Ana"), styled))
     frame = sr_frames.read_table(source)
     with pytest.raises(ValueError, match="cell B5 holds a formula"):
         sr_frames.write_table(frame.assign(name="x"), source, tmp_path / "out.xlsx", columns=["name"])

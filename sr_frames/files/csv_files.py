@@ -224,11 +224,11 @@ def write_csv(frame: pd.DataFrame, source: Path, output: Path, columns: Sequence
         values[1:1 + n] = texts
         out[col - 1] = values
     preamble = "".join(table.preamble)  # the sep= hint and title lines, as they were
-    with atomic_output(output, like=source) as temporary:
-        with open(temporary, "w", encoding=target, newline="") as file:
-            file.write(preamble)
-            out.to_csv(file, sep=table.fmt.separator, header=False, index=False,
-                       lineterminator=table.fmt.newline)
+    with atomic_output(output, like=source) as temporary, \
+            open(temporary, "w", encoding=target, newline="") as file:
+        file.write(preamble)
+        out.to_csv(file, sep=table.fmt.separator, header=False, index=False,
+                   lineterminator=table.fmt.newline)
 
 
 def _texts(series: pd.Series) -> np.ndarray:
