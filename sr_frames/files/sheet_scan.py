@@ -20,7 +20,9 @@ __all__ = ["CHUNK", "SheetFacts", "chunks", "column_index", "column_letter", "sc
 
 CHUNK = 4 << 20
 _ROW = re.compile(rb'<(?:\w+:)?row\b(?:[^>]*?\sr="(\d+)")?')
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,4})\d+"')
+_CELL_LETTERS = re.compile(rb' r="([A-Z]{1,4})[0-9]')
+_ROW_NUMBER_AT = re.compile(rb'[<:]row\b[^>]*?\sr="(\d+)"')
+_ANY_BLANK = re.compile(rb"t>[ \t\r\n]+</")
 _CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
 _REF = re.compile(r"([A-Z]+)(\d+)")
@@ -98,7 +100,6 @@ def scan_sheet(stream: IO[bytes], label: str, limits: WorkbookLimits,
     facts = SheetFacts()
     declared = 0
     padded = _padded_pattern(padded_styles)
-    letters: set[bytes] = set()
     first = True
     for chunk in chunks(stream):
         if first:
@@ -106,37 +107,50 @@ def scan_sheet(stream: IO[bytes], label: str, limits: WorkbookLimits,
             first = False
             dimension = _DIMENSION.search(chunk)
             declared = int(dimension[1]) if dimension else 0
-        for r in _ROW.findall(chunk):
-            facts.rows = int(r) if r else facts.rows + 1
-        letters.update(_CELL_REF.findall(chunk))
+        facts.rows = _last_row(chunk, facts.rows)
+        found = _CELL_LETTERS.findall(chunk)
+        letters = set(found)
         if letters:
             widest = max(letters, key=lambda s: (len(s), s))
             facts.columns = max(facts.columns, column_index(widest.decode()))
-            letters = {widest}
-        if len(_CELL.findall(chunk)) > len(_CELL_REF.findall(chunk)):
+        if _has_unnumbered_cells(chunk, len(found)):
             facts.columns = max(facts.columns, _widest_unnumbered_row(chunk))
         facts.check_reach(label, limits)
         if padded is not None:
-            for attributes, style in padded.findall(chunk):
-                ref = re.search(rb'\br="([A-Z]+)(\d+)"', attributes)
-                if ref:
-                    key = (int(ref[2]), column_index(ref[1].decode()))
-                    facts.padded[key] = padded_styles[int(style)]
-        if b"<t>" in chunk:
+            for letters_, row, style in padded.findall(chunk):
+                facts.padded[(int(row), column_index(letters_.decode()))] = padded_styles[int(style)]
+        if _ANY_BLANK.search(chunk):
             for letters_, row, text in _BLANK_INLINE.findall(chunk):
                 facts.blank_text[(int(row), column_index(letters_.decode()))] = text.decode()
-        for ref in _MERGE.findall(chunk):
-            facts.merged.append(_bounds(ref.decode()))
+        if b"mergeCell " in chunk:
+            facts.merged.extend(_bounds(ref.decode()) for ref in _MERGE.findall(chunk))
         if on_rows is not None:
             on_rows(facts.rows, max(declared, facts.rows))
     return facts
 
 
+def _last_row(chunk: bytes, before: int) -> int:
+    """The number of the chunk's last row (rows without ``r`` count one each)."""
+    tags = chunk.count(b"<row") + chunk.count(b":row ") + chunk.count(b":row>")
+    if not tags:
+        return before
+    at = max(chunk.rfind(b"<row"), chunk.rfind(b":row ") + 1, chunk.rfind(b":row>") + 1)
+    numbered = _ROW_NUMBER_AT.match(chunk, at)
+    return int(numbered[1]) if numbered else before + tags
+
+
+def _has_unnumbered_cells(chunk: bytes, numbered: int) -> bool:
+    """More cell tags than ``r="A1"`` references: some cells go by position."""
+    tags = chunk.count(b"<c ") + chunk.count(b"<c>") + chunk.count(b"<c/>") + chunk.count(b":c ")
+    return tags > numbered
+
+
 def _padded_pattern(styles: dict[int, str]) -> re.Pattern[bytes] | None:
     if not styles:
         return None
+    # r then s is the attribute order of Excel, LibreOffice, openpyxl and XlsxWriter alike
     choices = "|".join(str(i) for i in sorted(styles))
-    return re.compile(rf'<(?:\w+:)?c\s([^>]*?\bs="({choices})"[^>]*)>'.encode())
+    return re.compile(rf'c r="([A-Z]+)(\d+)" s="({choices})"'.encode())
 
 
 def _widest_unnumbered_row(chunk: bytes) -> int:
