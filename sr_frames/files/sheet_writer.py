@@ -16,6 +16,7 @@ calculation chain) would break.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -34,8 +35,8 @@ _ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?/>|<(?:\w+:)?row\b[^>]*>.*?</(?:\w+:)?
 _ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
 _SPANS = re.compile(rb'\sspans="(\d+):(\d+)"')
 _CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?(?:/>|>.*?</(?:\w+:)?c>)", re.S)
-_CELL_REF = re.compile(rb'^<(?:\w+:)?c\b[^>]*?\sr="([A-Z]+)(\d+)"')
-_CELL_STYLE = re.compile(rb'^<(?:\w+:)?c\b[^>]*?\ss="(\d+)"')
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]+)(\d+)"')  # used with match()
+_CELL_STYLE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\ss="(\d+)"')
 _DIMENSION = re.compile(rb'(<(?:\w+:)?dimension\b[^>]*?\sref=")([^"]*)(")')
 _AUTOFILTER = re.compile(rb'(<(?:\w+:)?autoFilter\b[^>]*?\sref=")([^"]*)(")')
 _COLS = re.compile(rb"<((?:\w+:)?)cols\b[^>]*>(.*?)</(?:\w+:)?cols>", re.S)
@@ -210,8 +211,13 @@ def _new_rows(edit: SheetEdit, first: int, last: int) -> Iterator[bytes]:
             yield b'<%srow r="%d">%s</%srow>' % (prefix, row, cells, prefix)
 
 
+@functools.lru_cache(maxsize=4096)
+def _letters(col: int) -> bytes:
+    return column_letter(col).encode()
+
+
 def _cell(col: int, row: int, suffix: bytes, prefix: bytes) -> bytes:
-    return b'<%sc r="%s%d"%s' % (prefix, column_letter(col).encode(), row, suffix)
+    return b'<%sc r="%s%d"%s' % (prefix, _letters(col), row, suffix)
 
 
 def _edit_row(element: bytes, start_tag_end: int, row: int, edit: SheetEdit) -> bytes:

@@ -71,7 +71,9 @@ def read_table(path: str | os.PathLike[str], sheet: str | None = None, *,
     package = open_package(path, limits)
     with package.zip:
         grid, _ = sheet_grid(package, package.pick(sheet), progress)
-    return shape_of(grid).frame()
+    shape = shape_of(grid)
+    del grid  # the shape holds the rows now; the frame is built from them alone
+    return shape.frame()
 
 
 def write_table(

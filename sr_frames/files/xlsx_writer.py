@@ -91,7 +91,7 @@ def _occupied(grid: list[list[str | None]], facts: Any) -> Any:
     def occupied(row: int, col: int) -> bool:
         if row <= len(grid) and col <= len(grid[row - 1]) and grid[row - 1][col - 1] is not None:
             return True
-        return facts.occupied_by_merge(row, col)
+        return bool(facts.merged) and facts.occupied_by_merge(row, col)
 
     return occupied
 
