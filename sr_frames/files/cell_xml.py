@@ -110,7 +110,7 @@ def render_header(name: str, style: int | None, prefix: bytes = b"") -> bytes:
     return _text_cell(name, style, prefix)
 
 
-def render_column(series: pd.Series, render: Callable[[Any], bytes | None]) -> np.ndarray:
+def render_column(series: pd.Series, render: Callable[[Any], Any]) -> np.ndarray:
     """``render`` applied to every value of ``series``, once per distinct value;
     an object array of ``bytes`` (or ``None``), one per row."""
     if series.dtype != object:
@@ -121,7 +121,7 @@ def render_column(series: pd.Series, render: Callable[[Any], bytes | None]) -> n
         table[-1] = render(None)
         return table[codes]
     out = np.empty(len(series), dtype=object)
-    seen: dict[Any, bytes | None] = {}
+    seen: dict[Any, Any] = {}
     for i, value in enumerate(series.tolist()):
         try:
             key: Any = (type(value), value)

@@ -157,7 +157,8 @@ class _Shape(TableShape):
 
     def frame(self) -> pd.DataFrame:
         """The table as object text, ``None`` for empty cells (built on demand)."""
-        values = np.array(self._frame.to_numpy(dtype=object), dtype=object, copy=True)  # type: ignore[attr-defined]
+        values: Any = np.array(self._frame.to_numpy(dtype=object), dtype=object,  # type: ignore[attr-defined]
+                               copy=True)
         values[values == ""] = None
         return pd.DataFrame(values, columns=list(self.names), dtype=object)
 

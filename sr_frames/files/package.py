@@ -107,9 +107,9 @@ class Package:
         xfs = root.find(f"{{{MAIN_NS}}}cellXfs")
         padded = {}
         for index, xf in enumerate([] if xfs is None else xfs.findall(f"{{{MAIN_NS}}}xf")):
-            code = formats.get(int(xf.get("numFmtId", "0")))
-            if code is not None:
-                padded[index] = code
+            found = formats.get(int(xf.get("numFmtId", "0")))
+            if found is not None:
+                padded[index] = found
         return padded
 
 

@@ -56,8 +56,8 @@ def sheet_grid(package: Package, sheet: SheetRef, progress: bool | str = False) 
     for (row, col), text in facts.blank_text.items():
         if row <= len(rows) and col <= len(rows[row - 1]) and rows[row - 1][col - 1] == "":
             rows[row - 1][col - 1] = text
-    for row in rows:  # in place: the frame will share these lists' strings
-        row[:] = [v if type(v) is str and v else _text(v) for v in row]
+    for cells in rows:  # in place: the frame will share these lists' strings
+        cells[:] = [v if type(v) is str and v else _text(v) for v in cells]
     return rows, facts
 
 

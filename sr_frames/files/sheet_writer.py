@@ -117,7 +117,7 @@ def _head(head: bytes, edit: SheetEdit) -> bytes:
     if cols is None:
         entries = _col_entries(widths, set(), prefix)
         return head + (b"<%scols>%s</%scols>" % (prefix, entries, prefix) if entries else b"")
-    covered = set()
+    covered: set[int] = set()
     for m in _COL_RANGE.finditer(cols[2]):
         low, high = (int(m[1]), int(m[2])) if m[1] else (int(m[4]), int(m[3]))
         covered.update(c for c in widths if low <= c <= high)

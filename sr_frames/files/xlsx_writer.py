@@ -16,11 +16,12 @@ loaded into an object model: memory holds the frame and one chunk of the sheet.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 import shutil
 import struct
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -105,16 +106,21 @@ def _prefix(archive: zipfile.ZipFile, part: str) -> bytes:
 
 def _edit(frame: pd.DataFrame, labels: list[Any], places: list[int], shape: TableShape,
           styles: CellStyles, prefix: bytes, contiguous: bool) -> SheetEdit:
-    columns, headers, widths, replaced = {}, {}, {}, set()
+    columns: dict[int, Any] = {}
+    headers: dict[int, Callable[[int | None], bytes]] = {}
+    widths: dict[int, float] = {}
+    replaced: set[int] = set()
+
+    def cell(value: Any) -> bytes | None:
+        return render_value(value, styles, prefix)
+
     for label, col in zip(labels, places, strict=True):
         series = frame[label].reset_index(drop=True)
-        keep = None
-        columns[col] = render_column(series, lambda v, keep=keep: render_value(v, styles, prefix, keep))
+        columns[col] = render_column(series, cell)
         if col > shape.last_col:
             name = str(label)
-            style = styles.text if starts_formula(name) else None
-            headers[col] = (lambda s, name=name, style=style: render_header(
-                name, style if style is not None else s, prefix))
+            headers[col] = functools.partial(_header, name, styles.text if starts_formula(name) else None,
+                                             prefix)
             widths[col] = _width(name, series)
         else:
             replaced.add(col)
@@ -122,6 +128,11 @@ def _edit(frame: pd.DataFrame, labels: list[Any], places: list[int], shape: Tabl
                      table_last_col=shape.last_col, headers=headers, columns=columns, replaced=replaced,
                      widths=widths, widen_filter=bool(headers) and contiguous, rows=len(frame),
                      prefix=prefix)
+
+
+def _header(name: str, own: int | None, prefix: bytes, header_style: int | None) -> bytes:
+    """A new header cell: the header row's style, unless the name needs the text style."""
+    return render_header(name, own if own is not None else header_style, prefix)
 
 
 def _width(name: str, series: pd.Series) -> float:
