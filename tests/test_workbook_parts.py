@@ -172,9 +172,10 @@ def test_a_libreoffice_workbook_round_trips_the_same_way(tmp_path, name):
     assert sr_frames.read_table(tmp_path / "out.xlsx")["email_status"].eq("Valid").all()
 
 
-def test_an_ods_is_read_and_its_results_written_as_xlsx_beside_it(sandbox, tmp_path):
-    source = tmp_path / "leads.ods"
-    shutil.copy(DATA / "libreoffice.ods", source)
+@pytest.mark.parametrize("suffix", [".ods", ".xls"])
+def test_ods_and_xls_are_read_and_their_results_written_as_xlsx_beside_them(sandbox, tmp_path, suffix):
+    source = tmp_path / f"leads{suffix}"
+    shutil.copy(DATA / f"libreoffice{suffix}", source)
     frame = sr_frames.read_table(source)
     assert frame["lead_id"].tolist()[:2] == ["000001", "000002"]
     assert main(["verify-emails", str(source), "-q"]) == 0
@@ -182,5 +183,5 @@ def test_an_ods_is_read_and_its_results_written_as_xlsx_beside_it(sandbox, tmp_p
     result = sr_frames.read_table(output)
     assert list(result.columns[: len(frame.columns)]) == list(frame.columns)
     assert "email_status" in result.columns and len(result) == len(frame)
-    with pytest.raises(ValueError, match=r"same kind of file as leads\.ods \(\.xlsx\)"):
-        sr_frames.write_table(result, source, tmp_path / "out.ods")
+    with pytest.raises(ValueError, match=rf"same kind of file as leads\{suffix} \(\.xlsx\)"):
+        sr_frames.write_table(result, source, tmp_path / f"out{suffix}")
