@@ -152,7 +152,7 @@ class _Shape(TableShape):
         object.__setattr__(self, "_frame", frame)
 
     @property
-    def rows(self) -> Any:  # type: ignore[override]
+    def rows(self) -> Any:
         return range(len(self._frame))  # type: ignore[attr-defined]
 
     def frame(self) -> pd.DataFrame:
