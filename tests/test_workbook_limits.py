@@ -139,3 +139,19 @@ def test_the_command_refuses_each_in_one_line_quickly_and_small(plain, tmp_path,
     assert seconds < 10, seconds
     assert megabytes < 300, megabytes
     assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_a_damaged_part_is_one_error_not_a_traceback(plain, tmp_path, capsys):
+    with zipfile.ZipFile(plain) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+        start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data = bytearray(plain.read_bytes())
+    data[start + 40: start + 200] = bytes(160)  # zeros inside the sheet's compressed stream
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(sr_frames.WorkbookError, match=r"damaged\.xlsx is damaged"):
+        sr_frames.read_table(damaged)
+    from sr_frames.cli import main
+
+    assert main(["verify-emails", str(damaged), "-o", str(tmp_path / "out.xlsx")]) == 2
+    assert capsys.readouterr().err.strip().startswith("sr-frames: error: damaged.xlsx is damaged")

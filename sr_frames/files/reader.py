@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,14 @@ _EXACT = float(1 << 53)
 
 def sheet_grid(package: Package, sheet: SheetRef, progress: bool | str = False) -> tuple[Grid, SheetFacts]:
     """The cells of ``sheet`` as text, and what the scan learnt of it (reach, merges)."""
+    try:
+        return _sheet_grid(package, sheet, progress)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:  # a part that does not inflate
+        raise WorkbookError(f"{package.path.name} is damaged ({error}); open it in a spreadsheet "
+                            "application and save it again") from None
+
+
+def _sheet_grid(package: Package, sheet: SheetRef, progress: bool | str) -> tuple[Grid, SheetFacts]:
     label = f"{package.path.name}, sheet {sheet.name!r}"
     _check_shared_strings(package)
     declared = _declared_rows(package, sheet)

@@ -21,12 +21,14 @@ import re
 import shutil
 import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from sr_frames.errors import WorkbookError
 from sr_frames.files.cell_xml import CellStyles, kinds_needed, render_column, render_header, render_value
 from sr_frames.files.grid import (
     TableShape,
@@ -84,7 +86,11 @@ def write_xlsx(frame: pd.DataFrame, source: Path, output: Path, sheet: str | Non
         with atomic_output(output, like=source) as temporary, \
                 RowsBar(f"writing {output.name}", len(frame), progress) as bar:
             edit.on_row = lambda row: bar.to(row - shape.first_data_row + 1)
-            _package_copy(archive, temporary, ref.part, edit, changed)
+            try:
+                _package_copy(archive, temporary, ref.part, edit, changed)
+            except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+                raise WorkbookError(f"{source.name} is damaged ({error}); open it in a spreadsheet "
+                                    "application and save it again") from None
             bar.to(len(frame))
 
 
