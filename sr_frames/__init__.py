@@ -40,6 +40,7 @@ from sr_frames.errors import (
     SalesRocksError,
     ServerError,
     TransportError,
+    WorkbookError,
 )
 from sr_frames.files.workbook import read_table, write_table
 from sr_frames.lists.campaigns import campaign_stats
@@ -75,6 +76,7 @@ __all__ = [
     "SalesRocksError",
     "ServerError",
     "TransportError",
+    "WorkbookError",
     "__version__",
     "cache_info",
     "campaign_stats",

@@ -22,6 +22,7 @@
         ├── RateLimitError            429 (``retry_after`` seconds)
         ├── RedirectRefused           3xx: redirects are never followed
         └── ServerError               5xx
+    WorkbookError                     an input file refused (over a limit, DTD) or unreadable
 
 Messages never contain a secret: the client builds them from the status, the path and
 the service's own message, never from request headers or bodies.
@@ -50,6 +51,7 @@ __all__ = [
     "SalesRocksError",
     "ServerError",
     "TransportError",
+    "WorkbookError",
     "error_for_status",
 ]
 
@@ -104,6 +106,21 @@ class RequestTimeout(TransportError):
 
 class ConnectionDropped(TransportError):
     reason = "dropped"
+
+
+class WorkbookError(SalesRocksError, ValueError):
+    """A workbook or CSV file that is refused or cannot be read.
+
+    ``limit`` names the limit it broke (``"max_cells"``, ...) or is ``None`` for a file
+    that is simply unreadable; the message names the setting that raises the limit.
+    A ``ValueError`` too, so code that caught unreadable inputs before still does.
+    """
+
+    reason = "workbook"
+
+    def __init__(self, message: str, *, limit: str | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 class InvalidResponseError(SalesRocksError):

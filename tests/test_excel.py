@@ -235,9 +235,12 @@ def test_an_unknown_sheet_names_the_sheets_there_are() -> None:
 def test_unreadable_inputs_say_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no such file"):
         read_table(tmp_path / "missing.xlsx")
-    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
-    with pytest.raises(ValueError, match=r"save it from Excel as \.xlsx"):
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")  # .xls is read, but this one is broken
+    with pytest.raises(ValueError, match=r"old\.xls is not a readable workbook.*save it again as \.xlsx"):
         read_table(tmp_path / "old.xls")
+    (tmp_path / "notes.docx").write_bytes(b"PK")
+    with pytest.raises(ValueError, match=r"unsupported file type '\.docx'"):
+        read_table(tmp_path / "notes.docx")
     (tmp_path / "broken.xlsx").write_text("not a zip file")
     with pytest.raises(ValueError, match="not a readable workbook"):
         read_table(tmp_path / "broken.xlsx")
@@ -362,11 +365,11 @@ def test_the_source_is_overwritten_only_when_asked(tmp_path: Path) -> None:
 def test_a_failed_save_leaves_no_output_and_no_temporary_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def crash_halfway(book: Workbook, filename: str) -> None:
-        Path(filename).write_bytes(b"PK\x03\x04 half a workbook")
+    def crash_halfway(source, write, edit) -> None:
+        write(b"<worksheet>half a sheet")
         raise OSError("disk full")
 
-    monkeypatch.setattr(Workbook, "save", crash_halfway)
+    monkeypatch.setattr("sr_frames.files.xlsx_writer.rewrite_sheet", crash_halfway)
     frame = enrich(read_table(LEADS_XLSX))
     with pytest.raises(OSError, match="disk full"):
         write_table(frame, LEADS_XLSX, tmp_path / "new.xlsx")

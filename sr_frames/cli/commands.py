@@ -99,14 +99,23 @@ def write_result(result: Any, frame: Any, args: argparse.Namespace) -> Path:
 
     changed = [c for c in result.columns if c not in frame.columns or not result[c].equals(frame[c])]
     return write_table(result, args.input, _output(args), sheet=args.sheet, columns=changed,
-                       in_place=args.in_place)
+                       in_place=args.in_place, progress=not args.quiet)
+
+
+def _check_output(args: argparse.Namespace) -> None:
+    """A typo in -o must not cost a run: the output is checked before anything is sent."""
+    from sr_frames.files.output import check_output
+
+    if not args.dry_run:
+        check_output(_output(args), args.input, in_place=args.in_place)
 
 
 def run_verb(args: argparse.Namespace) -> int:
     """Read, enrich, write; the exit code says whether rows failed."""
     from sr_frames.files.workbook import read_table
 
-    frame = read_table(args.input, sheet=args.sheet)
+    _check_output(args)
+    frame = read_table(args.input, sheet=args.sheet, progress=not args.quiet)
     arguments = {name: getattr(args, name) for name in args.verb_arguments}
     arguments = {k: v for k, v in arguments.items() if v is not None and v is not False}
     options = dict(cache=not args.no_cache, refresh=args.refresh, progress=not args.quiet,
@@ -132,7 +141,8 @@ def push(args: argparse.Namespace) -> int:
     from sr_frames.files.workbook import read_table
     from sr_frames.lists.push import push_estimate, push_to_list
 
-    frame = read_table(args.input, sheet=args.sheet)
+    _check_output(args)
+    frame = read_table(args.input, sheet=args.sheet, progress=not args.quiet)
     columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
     with service(args.sandbox):
         if args.dry_run:
@@ -160,9 +170,17 @@ def _emit(frame: Any, output: str | None) -> None:
     print(f"wrote {save_table(frame, output)}", file=sys.stderr)
 
 
+def _check_emit(output: str | None) -> None:
+    from sr_frames.files.output import check_output
+
+    if output is not None:
+        check_output(output)
+
+
 def read_list(args: argparse.Namespace) -> int:
     from sr_frames.lists.contacts import read_list as read
 
+    _check_emit(args.output)
     with service(args.sandbox):
         _emit(read(args.list_id), args.output)
     return EXIT_OK
@@ -171,6 +189,7 @@ def read_list(args: argparse.Namespace) -> int:
 def lists(args: argparse.Namespace) -> int:
     from sr_frames.lists.contacts import get_lists
 
+    _check_emit(args.output)
     with service(args.sandbox):
         _emit(get_lists(), args.output)
     return EXIT_OK
@@ -179,6 +198,7 @@ def lists(args: argparse.Namespace) -> int:
 def campaign_stats(args: argparse.Namespace) -> int:
     from sr_frames.lists.campaigns import campaign_stats as stats
 
+    _check_emit(args.output)
     with service(args.sandbox):
         frame = stats(args.campaign_ids)
     _emit(frame, args.output)
