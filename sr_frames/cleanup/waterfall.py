@@ -266,7 +266,8 @@ def clean(frame: pd.DataFrame, columns: CleanColumns, *, region: str | None = No
         if "find" in chosen:
             finds = flow.find_plans(flow.needs_finding(verify))  # type: ignore[arg-type]
             for step in finds:
-                _run(step, "find", budget, base, client)
+                by_company = step.plan.endpoint.method == "find_email_by_company"
+                _run(step, "find (company)" if by_company else "find", budget, base, client)
             done["find"] = finds
         found = flow.found_per_row(finds)
         verified = {}
