@@ -64,7 +64,7 @@ def test_verify_emails_on_the_sample_workbook_keeps_everything_else(tmp_path):
 
     leads = result["Leads"]
     header = [c.value for c in leads[1]]
-    assert header[:12] == [c.value for c in source["Leads"][1]]
+    assert header[:13] == [c.value for c in source["Leads"][1]]
     assert "email_status" in header and "email_error" in header
     full_name = header.index("full_name") + 1
     for row in range(2, leads.max_row + 1):
