@@ -16,6 +16,7 @@ from typing import Any
 from sr_frames.cli.commands import (
     EXIT_FAILED_ROWS,
     EXIT_OK,
+    check_output,
     options_of,
     preflight,
     say,
@@ -67,6 +68,8 @@ def clean(args: argparse.Namespace) -> int:
     columns = CleanColumns(*(arguments[k] for k in ("email", "first", "last", "domain", "company",
                                                      "phone", "country")))
     columns.checked(frame, check_steps(arguments.get("steps")))
+    if not args.dry_run:
+        check_output(args, "cleaned")
     with service(args.sandbox):
         if args.dry_run:
             print(frame.salesrocks.estimate("clean", **arguments, **options))
@@ -118,6 +121,8 @@ def push(args: argparse.Namespace) -> int:
     from sr_frames.lists.push import push_estimate, push_to_list
 
     frame = read_table(args.input, sheet=args.sheet)
+    if not args.dry_run:
+        check_output(args)
     columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
     conditions = pushing.parse_where(args.where)
     selected = pushing.where_mask(frame, conditions)

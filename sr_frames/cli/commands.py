@@ -145,8 +145,28 @@ def _output(args: argparse.Namespace, suffix: str = "enriched") -> Path:
     from sr_frames.files.workbook import default_output_path
 
     if args.in_place:
+        if args.output and Path(args.output) != Path(args.input):
+            raise ValueError("--in-place writes into the input file: leave out -o, or leave out "
+                             "--in-place to write to -o")
         return Path(args.input)
     return Path(args.output) if args.output else default_output_path(args.input, suffix)
+
+
+def check_output(args: argparse.Namespace, suffix: str = "enriched") -> Path:
+    """Where the result will go, checked before anything is sent: the input itself only
+    with --in-place, the same kind of file as the input, in a folder that exists."""
+    import os
+
+    source, output = Path(args.input), _output(args, suffix)
+    if output.exists() and source.exists() and os.path.samefile(source, output) and not args.in_place:
+        raise ValueError(f"-o {output} is the input file; choose another output, or pass "
+                         "--in-place to write into the input")
+    if output.suffix.lower() != source.suffix.lower():
+        raise ValueError(f"-o {output.name} must be the same kind of file as {source.name} "
+                         f"(a {source.suffix} file)")
+    if not output.parent.is_dir():
+        raise ValueError(f"-o {output}: the folder {output.parent} does not exist")
+    return output
 
 
 def write_result(result: Any, frame: Any, args: argparse.Namespace, suffix: str = "enriched") -> Path:
@@ -174,6 +194,8 @@ def run_verb(args: argparse.Namespace) -> int:
     from sr_frames.files.workbook import read_table
 
     frame = read_table(args.input, sheet=args.sheet)
+    if not args.dry_run:
+        check_output(args)
     arguments = {name: getattr(args, name) for name in args.verb_arguments}
     arguments = {k: v for k, v in arguments.items() if v is not None and v is not False}
     options = options_of(args)
