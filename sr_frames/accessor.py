@@ -426,8 +426,9 @@ def column_parameters(verb: str) -> list[inspect.Parameter]:
 
 
 _SERIES_VERBS = {verb: params[0].name for verb in VERBS
-                 if len(params := column_parameters(verb)) == 1}
-"""Verbs with one input column, which a Series can be: verb -> its column argument."""
+                 if len(params := [p for p in column_parameters(verb) if p.default is not None]) == 1}
+"""Verbs with one input column (optional ones, such as ``region_column``, aside), which a
+Series can be: verb -> its column argument."""
 
 
 @pd.api.extensions.register_series_accessor("salesrocks")

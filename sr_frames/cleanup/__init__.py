@@ -21,10 +21,12 @@ import the faces (``accessor``, ``cli``, ``dask``) or the sandbox.
 """
 
 from sr_frames.cleanup.estimate import CleanEstimate, estimate_clean
+from sr_frames.cleanup.pushing import contacts
 from sr_frames.cleanup.report import CleanReport
+from sr_frames.cleanup.sheets import add_summary_sheet
 from sr_frames.cleanup.summary import Summary, summary
 from sr_frames.cleanup.verdicts import Thresholds
 from sr_frames.cleanup.waterfall import STEPS, clean
 
-__all__ = ["STEPS", "CleanEstimate", "CleanReport", "Summary", "Thresholds", "clean",
-           "estimate_clean", "summary"]
+__all__ = ["STEPS", "CleanEstimate", "CleanReport", "Summary", "Thresholds", "add_summary_sheet",
+           "clean", "contacts", "estimate_clean", "summary"]

@@ -10,7 +10,7 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
-from sr_frames.enrich.report import RunReport
+from sr_frames.enrich.report import RunReport, ShownOncePerCell
 
 __all__ = ["CleanReport", "merge"]
 
@@ -36,7 +36,7 @@ def merge(name: str, reports: list[RunReport]) -> RunReport:
 
 
 @dataclass
-class CleanReport:
+class CleanReport(ShownOncePerCell):
     """``steps``: step name -> its report (steps left out are absent); ``verdicts``:
     rows per verdict; ``requests_sent``, ``cache_hits`` and ``failed`` summed over steps."""
 

@@ -35,7 +35,7 @@ import pandas as pd
 
 from sr_frames.cells import is_missing
 
-__all__ = ["NewSheet", "add_sheets", "split_sheets", "summary_sheet"]
+__all__ = ["NewSheet", "add_sheets", "add_summary_sheet", "split_sheets", "summary_sheet"]
 
 MAX_ROWS = 1_048_575
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -264,6 +264,18 @@ def summary_sheet(table: pd.DataFrame, name: str = "Summary") -> NewSheet:
     return NewSheet(name, rows, chart_title="Rows per verdict",
                     chart_rows=(verdict_rows[0], verdict_rows[-1]), chart_labels=1, chart_values=2,
                     widths={0: 14, 1: 16, 2: 8, 3: 8})
+
+
+def add_summary_sheet(path: str | os.PathLike[str], cleaned: pd.DataFrame, *, prefix: str = "",
+                      split: bool = False) -> list[str]:
+    """Add the ``Summary`` sheet (and, with ``split``, keep / review / drop sheets) of
+    ``cleaned``, the result of ``clean()``, to the workbook at ``path``."""
+    from sr_frames.cleanup.summary import summary
+
+    sheets = [summary_sheet(summary(cleaned, prefix=prefix))]
+    if split:
+        sheets += split_sheets(cleaned, prefix + "verdict")
+    return add_sheets(path, sheets)
 
 
 def split_sheets(frame: pd.DataFrame, column: str = "verdict",

@@ -191,9 +191,9 @@ def _labels(values: Sequence[str | None], categories: Sequence[str]) -> pd.Categ
     return pd.Categorical(values, categories=list(categories))
 
 
-def _labels_of_index(labels: list[Any], index: pd.Index) -> Any:
-    if pd.api.types.is_integer_dtype(index.dtype):
-        return pd.array(labels, dtype="Int64")
+def _labels_of_index(labels: list[Any], index: pd.Index) -> np.ndarray:
+    """Index labels as they are (any type), NaN where there is none: missing values in
+    the clean-up's columns read NaN, as in its text and label columns."""
     values = np.empty(len(labels), dtype=object)
-    values[:] = labels
+    values[:] = [np.nan if label is None else label for label in labels]
     return values

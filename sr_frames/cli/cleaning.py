@@ -91,14 +91,14 @@ def clean(args: argparse.Namespace) -> int:
 
 
 def _add_sheets(result: Any, output: Path, args: argparse.Namespace) -> None:
-    from sr_frames.cleanup.sheets import add_sheets, split_sheets, summary_sheet
+    from sr_frames.cleanup.sheets import add_summary_sheet, split_sheets
     from sr_frames.files.saving import save_table
 
     prefix = args.prefix or ""
-    splits = split_sheets(result, prefix + "verdict") if args.split else []
     if output.suffix.lower() in (".xlsx", ".xlsm"):
-        add_sheets(output, [summary_sheet(result.salesrocks.summary(prefix=prefix)), *splits])
+        add_summary_sheet(output, result, prefix=prefix, split=args.split)
         return
+    splits = split_sheets(result, prefix + "verdict") if args.split else []
     for sheet in splits:  # CSV: the splits (and the summary) as files beside the output
         frame = _frame_of(sheet.rows)
         save_table(frame, output.with_name(f"{output.stem}.{sheet.name}{output.suffix}"))
