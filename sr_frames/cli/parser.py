@@ -14,6 +14,7 @@ import argparse
 import inspect
 import re
 import sys
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -81,15 +82,21 @@ class _Parser(argparse.ArgumentParser):
 
 
 def plain(text: str, parameters: Sequence[str] = ()) -> str:
-    """Docstring text for the terminal: ``column`` -> --column for a parameter, other
-    markup (double backticks, :func: roles) taken out."""
+    """Docstring text for the terminal: ``column`` -> --column for a parameter,
+    ``only_missing="email"`` -> --only-missing email, other markup (double backticks,
+    :func: roles) taken out; paragraphs wrapped."""
     def literal(m: re.Match[str]) -> str:
-        word = m.group(1)
-        return "--" + word.replace("_", "-") if word in parameters else word
+        name, equals, value = m.group(1).partition("=")
+        if name in parameters:
+            option = "--" + name.replace("_", "-")
+            shown = value.strip("'\"")
+            return f"{option} {shown}" if equals and shown and shown != "True" else option
+        return m.group(1)
 
     text = re.sub(r":\w+:`~?([^`]+)`", lambda m: m.group(1).rsplit(".", 1)[-1], text)
     text = re.sub(r"``([^`]+)``", literal, text)
-    return text.replace("%", "%%")
+    paragraphs = [textwrap.fill(" ".join(p.split()), 78) for p in text.split("\n\n")]
+    return "\n\n".join(paragraphs).replace("%", "%%")
 
 
 def _add(subs: Any, name: str, help_text: str, description: str | None = None) -> argparse.ArgumentParser:
@@ -151,7 +158,7 @@ def _add_verb(subs: Any, verb: str) -> None:
     doc = inspect.getdoc(getattr(SalesRocksFrameAccessor, verb)) or verb
     names = [p.name for p in verb_parameters(verb)]
     first, _, rest = doc.partition("\n\n")
-    summary = plain(first.replace("\n", " "), names)
+    summary = plain(first, names)
     sub = _add(subs, verb.replace("_", "-"), summary,
                summary + ("\n\n" + plain(rest, names) if rest else ""))
     _file_options(sub)
