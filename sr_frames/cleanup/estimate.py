@@ -122,7 +122,7 @@ def estimate_clean(frame: pd.DataFrame, columns: CleanColumns, *, region: str | 
         out["find"] = StepEstimate("find", find_sent, not unknown,
                                    sum(s.plan.distinct for s in finds), sum(c[1] for c in counts))
     if "verify_found" in chosen:
-        to_verify = {}
+        to_verify: dict[str, Any] = {}
         if verify is not None:
             for email, slot in zip(flow.emails, verify.answer_per_row(flow.rows), strict=True):
                 if email is not None and slot is not None and slot.state in (*ANSWERED, "pending"):

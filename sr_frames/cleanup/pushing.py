@@ -49,7 +49,7 @@ def where_mask(frame: pd.DataFrame, conditions: Mapping[str, Sequence[str]]) -> 
     return mask
 
 
-def _key(email: object, person: tuple[str, str, str] | None) -> object:
+def _key(email: object, person: tuple[str, str, str] | None) -> tuple[str, object] | None:
     text = as_text(email)
     if text and checks.email_syntax_error(checks.normalise("email", text)) is None:
         return ("email", checks.normalise("email", text))
@@ -66,7 +66,7 @@ def first_of_each_person(frame: pd.DataFrame, *, known_emails: Iterable[str] = (
     emails = frame[email_column].array if email_column in frame.columns else [None] * len(frame)
     columns = [frame[c].array if c in frame.columns else [None] * len(frame) for c in (first, last, domain)]
     known = {checks.normalise("email", e) for e in known_emails if isinstance(e, str)}
-    seen: dict[object, object] = {}
+    seen: dict[tuple[str, object], object] = {}
     out: list[str | None] = []
     for label, email, *names in zip(frame.index, emails, *columns, strict=True):
         key = _key(email, person_key(*names))

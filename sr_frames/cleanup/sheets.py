@@ -191,8 +191,13 @@ def _inline(sheet: bytes, strings: list[str]) -> bytes:
 def _retarget(rels: bytes, renames: dict[str, dict[int, int]]) -> bytes:
     text = rels.decode("utf-8")
     for folder, kind in (("drawings", "drawing"), ("charts", "chart")):
-        text = re.sub(rf"\.\./{folder}/{kind}(\d+)\.xml",
-                      lambda m, f=folder, k=kind: f"../{f}/{k}{renames[f][int(m.group(1))]}.xml", text)
+        numbers = renames[folder]
+
+        def renumbered(m: re.Match[str], folder: str = folder, kind: str = kind,
+                       numbers: dict[int, int] = numbers) -> str:
+            return f"../{folder}/{kind}{numbers[int(m.group(1))]}.xml"
+
+        text = re.sub(rf"\.\./{folder}/{kind}(\d+)\.xml", renumbered, text)
     return text.encode("utf-8")
 
 

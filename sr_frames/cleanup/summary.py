@@ -30,7 +30,7 @@ class Summary(pd.DataFrame):
     def _constructor(self) -> type[pd.DataFrame]:
         return pd.DataFrame  # slices and arithmetic give plain frames
 
-    def _repr_html_(self) -> str:  # type: ignore[override]
+    def _repr_html_(self) -> str:
         head = "<tr><th>section</th><th>value</th><th>rows</th><th>share</th><th></th></tr>"
         body = []
         for section, value, rows, share in self[["section", "value", "rows", "share"]].itertuples(

@@ -60,7 +60,7 @@ class CleanColumns:
         columns = self
         for argument in ("company", "country"):
             if getattr(self, argument) == argument and argument not in frame.columns:
-                columns = replace(columns, **{argument: None})
+                columns = replace(columns, **{argument: None})  # type: ignore[arg-type]
         needed = {"email": columns.email, "country": columns.country}
         if "find" in steps:
             needed.update(first=columns.first, last=columns.last, domain=columns.domain,
@@ -172,7 +172,8 @@ class Waterfall:
             inputs = {"first_name": self.frame[c.first], "last_name": self.frame[c.last],
                       "company_domain": domains}
             plan = plan_rows("find_email", inputs, np.flatnonzero(by_domain),
-                             {"first_name": c.first, "last_name": c.last, "company_domain": c.domain})
+                             {"first_name": c.first, "last_name": c.last,
+                              "company_domain": c.domain or "domain"})
             runs.insert(0, StepRun("find", plan, np.flatnonzero(by_domain)))
         return runs
 
@@ -258,31 +259,31 @@ def clean(frame: pd.DataFrame, columns: CleanColumns, *, region: str | None = No
     done: dict[str, StepRun | list[StepRun]] = {}
     interrupted = True
     try:
+        verify: StepRun | None = None
         if "verify" in chosen:
-            done["verify"] = flow.verify_plan()
-            _run(done["verify"], "verify", budget, base, client)
-        verify = done.get("verify")
+            verify = done["verify"] = flow.verify_plan()
+            _run(verify, "verify", budget, base, client)
         finds: list[StepRun] = []
         if "find" in chosen:
-            finds = flow.find_plans(flow.needs_finding(verify))  # type: ignore[arg-type]
+            finds = flow.find_plans(flow.needs_finding(verify))
             for step in finds:
                 by_company = step.plan.endpoint.method == "find_email_by_company"
                 _run(step, "find (company)" if by_company else "find", budget, base, client)
             done["find"] = finds
         found = flow.found_per_row(finds)
-        verified = {}
-        if isinstance(verify, StepRun):
+        verified: dict[str, Slot] = {}
+        if verify is not None:
             for email, slot in zip(flow.emails, verify.answer_per_row(flow.rows), strict=True):
                 if email is not None and _answer(slot) is not None:
                     verified.setdefault(email, slot)
         if "verify_found" in chosen:
-            step = flow.verify_found_plan(found, verified)
-            if step is not None:
-                _run(step, "verify_found", budget, base, client)
-                done["verify_found"] = step
+            checking = flow.verify_found_plan(found, verified)
+            if checking is not None:
+                _run(checking, "verify_found", budget, base, client)
+                done["verify_found"] = checking
         if "phones" in chosen and columns.phone is not None:
-            done["phones"] = flow.phone_plan()
-            _run(done["phones"], "phones", budget, base, client)
+            phones = done["phones"] = flow.phone_plan()
+            _run(phones, "phones", budget, base, client)
         interrupted = False
     finally:
         if owned:

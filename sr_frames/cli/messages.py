@@ -9,6 +9,7 @@ library uses, and leaves any other text alone.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 __all__ = ["EXIT_AUTH", "EXIT_FAILED_ROWS", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_SERVICE",
            "EXIT_USAGE", "flag", "for_terminal"]
@@ -35,7 +36,7 @@ def flag(argument: str) -> str:
     return "--" + _OPTION_OF.get(argument, argument).replace("_", "-")
 
 
-_REWRITES: tuple[tuple[re.Pattern[str], object], ...] = (
+_REWRITES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"\(argument (\w+)=\)"), lambda m: f"(option {flag(m.group(1))})"),
     (re.compile(r"\b[Pp]ass (\w+)='<column name>'"), lambda m: f"pass {flag(m.group(1))} COLUMN"),
     (re.compile(r"\bprefix='\.\.\.'"), lambda m: "--prefix P"),
@@ -55,5 +56,5 @@ _REWRITES: tuple[tuple[re.Pattern[str], object], ...] = (
 def for_terminal(message: str) -> str:
     """``message`` with Python arguments named as the command line's options."""
     for pattern, replace in _REWRITES:
-        message = pattern.sub(replace, message)  # type: ignore[arg-type]
+        message = pattern.sub(replace, message)
     return " ".join(message.split())
