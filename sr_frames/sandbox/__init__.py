@@ -38,8 +38,8 @@ What it does not emulate: real data (no real person, company, mailbox or MX look
 is behind any answer; a "Valid" address is valid only by hash), credits and
 billing, the service's actual limits (batch sizes, rate, sizes above are ours),
 403 for anything but writing to a colleague's list, campaigns attached to lists
-(``campaigns`` is always empty), persistence (a restart forgets everything), HTTPS,
-and accounts (any user name is a user of its own; the part after ``@`` is the
+(``campaigns`` is always empty), persistence (a restart forgets everything, unless
+given a ``state_file``), HTTPS, and accounts (any user name is a user of its own; the part after ``@`` is the
 company). Answers may differ from the real service's for the same input.
 
 Usage::
