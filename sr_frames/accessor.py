@@ -14,18 +14,20 @@ import functools
 import inspect
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 import pandas as pd
 
 from sr_frames import checks
-from sr_frames.client.clients import AsyncClient, Client
 from sr_frames.endpoints import Endpoint, endpoint
-from sr_frames.enrich import engine
 from sr_frames.enrich.columns import attach, check_clashes, input_columns, result_columns
-from sr_frames.enrich.estimate import Estimate, estimate_plan
 from sr_frames.enrich.plan import Plan, bulk, check_locally, make_plan
 from sr_frames.enrich.report import RunReport
+
+if TYPE_CHECKING:  # the engine and the client (asyncio, SQLite) load on the first verb call
+    from sr_frames.client.clients import AsyncClient, Client
+    from sr_frames.enrich import engine
+    from sr_frames.enrich.estimate import Estimate
 
 __all__ = ["SalesRocksFrameAccessor", "SalesRocksSeriesAccessor", "VerbOptions"]
 
@@ -69,6 +71,8 @@ class _Job:
     transforms: dict[str, Callable[[str], str]] = field(default_factory=dict)
 
     def run_options(self) -> engine.RunOptions:
+        from sr_frames.enrich import engine
+
         o = self.options
         return engine.RunOptions(
             cache=o.get("cache", True), refresh=o.get("refresh", False),
@@ -129,6 +133,10 @@ class _Verbs:
         return self._dispatch(job)
 
     def _dispatch(self, job: _Job) -> Any:
+        from sr_frames.client.clients import Client
+        from sr_frames.enrich import engine
+        from sr_frames.enrich.estimate import estimate_plan
+
         client = job.options.get("client")
         if self._mode == "plan":  # checked and planned, not run (the Dask verbs run it)
             return job
@@ -143,6 +151,9 @@ class _Verbs:
 
     @staticmethod
     async def _run_async(job: _Job, client: Any) -> pd.DataFrame:
+        from sr_frames.client.clients import AsyncClient
+        from sr_frames.enrich import engine
+
         if client is not None and not isinstance(client, AsyncClient):
             raise TypeError(f"{job.verb}_async() takes an AsyncClient as client=")
         report = await engine.run_async(job.plan, job.verb, job.run_options(), client)

@@ -4,14 +4,14 @@ A :class:`Transport` owns the aiohttp ``ClientSession`` of one client, made lazi
 the event loop that first uses it. :meth:`Transport.post` answers the status, body and
 ``Retry-After`` of one attempt, or raises one of our transport errors. aiohttp's own
 exceptions never escape, and are never chained: their reprs can carry request headers
-(the bearer token).
+(the bearer token). aiohttp itself is imported when the first session is made, so
+``import sr_frames`` does not pay for it.
 """
 
 from __future__ import annotations
 
 import asyncio
-
-import aiohttp
+from typing import TYPE_CHECKING
 
 from sr_frames.config import Secret
 from sr_frames.defaults import DEFAULT_CONNECT_TIMEOUT
@@ -23,6 +23,9 @@ from sr_frames.errors import (
     RequestTimeout,
     SalesRocksError,
 )
+
+if TYPE_CHECKING:
+    import aiohttp
 
 __all__ = ["Transport"]
 
@@ -42,6 +45,8 @@ class Transport:
     async def post(self, ep: Endpoint, wire: Secret, token: Secret | None) -> tuple[int, bytes, str | None]:
         """One attempt: ``(status, raw body, Retry-After header)``, or a transport error."""
         session = self._session_now()
+        import aiohttp  # already loaded by _session_now: a dictionary look-up
+
         failure: SalesRocksError
         try:
             async with session.post(self.base_url + ep.path, data=wire.reveal().encode(),
@@ -64,6 +69,8 @@ class Transport:
             raise RuntimeError("this AsyncClient is closed; make a new one")
         loop = asyncio.get_running_loop()
         if self._session is None:
+            import aiohttp
+
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._connections), headers=_HEADERS)
             self._loop = loop
@@ -73,10 +80,14 @@ class Transport:
         return self._session
 
     def _per_attempt(self) -> aiohttp.ClientTimeout:
+        import aiohttp
+
         return aiohttp.ClientTimeout(total=self.timeout,
                                      connect=min(self.timeout, DEFAULT_CONNECT_TIMEOUT))
 
     def _transport_error(self, exc: BaseException, ep: Endpoint) -> SalesRocksError:
+        import aiohttp
+
         where = f"{self.base_url}{ep.path}"
         if isinstance(exc, aiohttp.InvalidURL):
             return ConfigurationError(f"invalid base URL {self.base_url!r}")
