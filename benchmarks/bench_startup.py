@@ -58,7 +58,7 @@ def main() -> None:
     walls: dict[str, list[float]] = {name: [] for name in COMMANDS}
     cpus: dict[str, list[float]] = {name: [] for name in COMMANDS}
     with time_limit(600):
-        for name, arguments in COMMANDS.items():  # warm the file cache and .pyc files
+        for arguments in COMMANDS.values():  # warm the file cache and .pyc files
             timed(arguments, env)
         for _ in range(rounds):
             for name, arguments in COMMANDS.items():

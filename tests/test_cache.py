@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pathlib
 import pickle
@@ -257,6 +258,124 @@ def test_a_set_survives_the_process_being_killed_right_after(tmp_path):
     assert done.returncode == -9, done.stderr
     with ResponseCache(tmp_path) as cache:
         assert cache.get(key) == {"answer": "paid for"}
+
+
+# answers written in small transactions ------------------------------------------------
+
+
+def test_rows_written_together_read_back_as_single_sets_do(cache):
+    first, again, missing = email_key("a@example.com"), email_key("b@example.com"), email_key("c@x.io")
+    cache.set(VERIFY_EMAIL, again, {"answer": "old"})
+    cache.write_rows([cache.row(VERIFY_EMAIL, first, {"answer": "ä ✓"}),
+                      cache.row(VERIFY_EMAIL, again, {"answer": "new"}),
+                      cache.row(FIND_EMAIL, ResponseCache.key(FIND_EMAIL, {"first_name": "a"},
+                                                              base_url=BASE_URL),
+                                {"not_found": "no"}, not_found=True)])
+    assert cache.get_many([first, again, missing]) == {first: {"answer": "ä ✓"}, again: {"answer": "new"}}
+    info = cache.info()
+    assert info.entries == 3 and info.by_endpoint == {"verify_email": 2, "find_email": 1}
+    assert len(cache._cache) == 3  # diskcache's own count, kept by its triggers, agrees
+    with diskcache.Cache(cache.directory, disk=JSONOnlyDisk) as plain:
+        assert plain.get(first) == {"answer": "ä ✓"}  # the rows diskcache itself would write
+
+
+def test_a_row_is_checked_before_anything_is_written(cache):
+    with pytest.raises(ValueError, match="not a cache key"):
+        cache.row(FIND_EMAIL, email_key("a@example.com"), {"answer": 1})
+    with pytest.raises(TypeError):
+        cache.row(VERIFY_EMAIL, email_key("a@example.com"), {"answer": object()})
+
+
+def test_rows_written_together_expire_by_their_endpoint_and_expired_rows_are_culled(tmp_path):
+    now = [time.time()]
+    with ResponseCache(tmp_path, clock=lambda: now[0]) as cache:
+        old, fresh = email_key("old@example.com"), email_key("b@example.com")
+        found = ResponseCache.key(FIND_EMAIL, {"first_name": "a"}, base_url=BASE_URL)
+        cache.set(VERIFY_EMAIL, old, {"answer": 1})
+        cache._cache._sql("UPDATE Cache SET expire_time = 1 WHERE key = ?", (old,))
+        cache.write_rows([cache.row(FIND_EMAIL, found, {"not_found": "x"}, not_found=True),
+                          cache.row(VERIFY_EMAIL, fresh, {"answer": 2})])
+        assert len(cache._cache) == 2  # the long-expired row is gone, not just hidden
+        now[0] += FIND_EMAIL.not_found_ttl + 1  # a day: the "not found" has expired
+        assert cache.get_many([found, fresh]) == {fresh: {"answer": 2}}
+        now[0] += VERIFY_EMAIL.ttl
+        assert cache.get_many([found, fresh]) == {}
+
+
+def test_answers_queued_during_a_run_are_committed_within_the_window(cache):
+    from sr_frames.cache.write_behind import WriteBehind
+
+    keys = [email_key(f"p{i}@example.com") for i in range(5)]
+    writes = WriteBehind(cache, window=0.2)
+
+    async def arrive_and_read():
+        seen = []
+        for key in keys:
+            writes.add(VERIFY_EMAIL, key, {"answer": key})
+            await asyncio.sleep(0.01)
+        with ResponseCache(cache.directory) as other:  # another process's view
+            seen.append(len(other.get_many(keys)))
+            await asyncio.sleep(0.4)
+            seen.append(len(other.get_many(keys)))
+        return seen
+
+    assert asyncio.run(arrive_and_read()) == [0, 5]  # one transaction, after the window
+    assert len(writes) == 0
+    writes.add(VERIFY_EMAIL, keys[0], {"answer": "outside a loop: at once"})
+    assert cache.get(keys[0]) == {"answer": "outside a loop: at once"}
+
+
+def test_a_full_batch_is_committed_at_once(cache):
+    from sr_frames.cache.write_behind import WriteBehind
+
+    writes = WriteBehind(cache, window=60, max_rows=3)
+    keys = [email_key(f"p{i}@example.com") for i in range(4)]
+
+    async def arrive():
+        for key in keys:
+            writes.add(VERIFY_EMAIL, key, {"answer": 1})
+        return len(cache.get_many(keys)), len(writes)
+
+    assert asyncio.run(arrive()) == (3, 1)
+    writes.flush()
+    assert len(cache.get_many(keys)) == 4
+
+
+KILLED_RUN = """
+import sys
+import pandas as pd
+import sr_frames
+sr_frames.configure(max_concurrency=4)
+pd.DataFrame({"email": [f"person{i}@example.com" for i in range(2_000)]}).salesrocks.verify_emails(
+    progress=False)
+"""
+
+
+def test_a_run_killed_outright_keeps_every_answer_older_than_the_write_window(sandbox):
+    from sr_frames.cache.scope import cache_scope
+    from sr_frames.defaults import CACHE_WRITE_WINDOW
+
+    latency, slack = 0.02, 0.25  # slack: how late a busy machine may run the window's timer
+    sandbox.configure(latency_ms=latency * 1000)
+    running = subprocess.Popen([sys.executable, "-c", KILLED_RUN], env=os.environ.copy())
+    try:
+        deadline = time.monotonic() + 60
+        while sandbox.count("verify_email") < 200:
+            assert running.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+    finally:
+        killed = time.monotonic()
+        running.kill()
+        running.wait(timeout=30)
+    answered = [r["body"]["email"] for r in sandbox.requests("verify_email")
+                if r["status"] == 200 and r["t"] + latency < killed - CACHE_WRITE_WINDOW - slack]
+    keys = {email_key(e, cache_scope(sandbox.url)): e for e in answered}
+    with ResponseCache() as cache:
+        kept = cache.get_many(list(keys))
+        total = cache.info().entries
+    assert len(answered) >= 100
+    assert sorted(keys[k] for k in kept) == sorted(answered), "an answer older than the window was lost"
+    assert total <= sandbox.count("verify_email")
 
 
 # failures degrade, once, and never give a wrong answer -------------------------------

@@ -8,7 +8,8 @@ someone who can write to the directory is a miss, never code run (CVE-2025-69872
 
 A cache that fails (locked, corrupt, unwritable, full) never stops a run: the failing
 operation is a miss or writes nothing, and one :class:`CacheWarning` per cache object
-says so. Every ``set`` is committed before it returns, so a killed process keeps it.
+says so. Every ``set`` is committed before it returns, so a killed process keeps it;
+``write_rows`` commits many answers in one transaction (see :mod:`.write_behind`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import os
 import sqlite3
 import time
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -40,6 +41,7 @@ __all__ = [
     "CacheWarning",
     "JSONOnlyDisk",
     "ResponseCache",
+    "Row",
     "cache_info",
     "clear_cache",
 ]
@@ -53,6 +55,23 @@ _SELECT = (  # diskcache's table; raw = 1 rows only, so no key is ever unpickled
 )
 _COUNT_BY_TAG = (
     "SELECT tag, COUNT(*) FROM Cache WHERE expire_time IS NULL OR expire_time > ? GROUP BY tag"
+)
+
+
+# one answer as write_rows stores it: what diskcache's own set() writes for a JSON row
+# (key, raw 1, store, expire and access times, tag, size 0, mode raw, no file, the text)
+Row = tuple[str, float, float | None, float, str, int, str]
+_UPSERT = (
+    "INSERT INTO Cache (key, raw, store_time, expire_time, access_time, access_count, tag,"
+    " size, mode, filename, value) VALUES (?, 1, ?, ?, ?, 0, ?, 0, ?, NULL, ?)"
+    " ON CONFLICT (key, raw) DO UPDATE SET store_time = excluded.store_time,"
+    " expire_time = excluded.expire_time, access_time = excluded.access_time, access_count = 0,"
+    " tag = excluded.tag, size = 0, mode = excluded.mode, filename = NULL, value = excluded.value"
+)
+_CULL_PER_ROW = 10  # expired rows removed per row written: diskcache's own cull_limit
+_CULL = (  # only rows without a file: ours never have one
+    "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache WHERE expire_time IS NOT NULL"
+    " AND expire_time < ? AND filename IS NULL ORDER BY expire_time LIMIT ?)"
 )
 
 
@@ -110,6 +129,12 @@ class JSONOnlyDisk(Disk):
             return json.loads(value)
         except ValueError:
             raise _RefusedRow("a row that is not valid JSON") from None
+
+
+def _encode(value: Any) -> str:
+    """The JSON text a row holds (as :meth:`JSONOnlyDisk.store` writes it); ``TypeError``
+    for a value JSON cannot hold."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 # what a failing cache raises; anything else is a caller's mistake and propagates
@@ -267,6 +292,34 @@ class ResponseCache:
         try:
             with interrupts_held():  # an answer paid for is kept whole, even on Ctrl-C
                 self._cache.set(key, value, expire=ttl, tag=endpoint.method)
+        except _FAILURES as error:
+            self._warn(error, "writing")
+
+    def row(self, endpoint: Endpoint, key: str, value: Any, *, not_found: bool = False) -> Row:
+        """``value`` under ``key``, checked and encoded as :meth:`set` would store it, for
+        :meth:`write_rows`; raises what :meth:`set` raises, before anything is written.
+        Its expiry counts from now."""
+        if not endpoint.cacheable:
+            raise ValueError(f"{endpoint.path} is never cached")
+        if not key.startswith(f"{KEY_VERSION}:{endpoint.path}:"):
+            raise ValueError(f"{key!r} is not a cache key of {endpoint.path}")
+        ttl = endpoint.not_found_ttl if not_found and endpoint.not_found_ttl else endpoint.ttl
+        now = time.time()
+        text = _encode(value)
+        return (key, now, None if ttl is None else now + ttl, now, endpoint.method, MODE_RAW, text)
+
+    def write_rows(self, rows: Sequence[Row]) -> None:
+        """Store ``rows`` (from :meth:`row`) in one transaction, committed before this
+        returns: one commit for many answers instead of one each. Rows land as
+        :meth:`set` writes them; expired rows are culled as diskcache culls. A failing
+        cache writes nothing and warns."""
+        if self._cache is None or not rows:
+            return
+        try:
+            with interrupts_held(), self._cache.transact():
+                connection = self._cache._con
+                connection.executemany(_UPSERT, rows)
+                connection.execute(_CULL, (time.time(), _CULL_PER_ROW * len(rows)))
         except _FAILURES as error:
             self._warn(error, "writing")
 

@@ -1,5 +1,5 @@
-"""Sending a run's requests: concurrently, phones in batches, each answer settled and
-written to the cache the moment it arrives.
+"""Sending a run's requests: concurrently, phones in batches, each answer settled the
+moment it arrives and queued for the cache (committed within 50 ms).
 
 At most ``max_concurrency`` requests are in flight (the client's own bound); one
 in-flight request per distinct input and client, even across concurrent runs; a
@@ -170,3 +170,4 @@ async def send(client: AsyncClient, run: _Run, slots: list[Slot]) -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        run.flush_writes()  # what arrived in the last window, before anyone reads the cache
