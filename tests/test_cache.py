@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import pathlib
 import pickle
@@ -10,6 +9,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import threading
 import time
 
 import diskcache
@@ -24,6 +24,7 @@ from sr_frames.cache.store import (
     cache_info,
     clear_cache,
 )
+from sr_frames.cache.write_behind import WriteBehind
 from sr_frames.endpoints import Endpoint, Field, endpoint
 
 BASE_URL = "https://api.sales.rocks"
@@ -302,43 +303,40 @@ def test_rows_written_together_expire_by_their_endpoint_and_expired_rows_are_cul
         assert cache.get_many([found, fresh]) == {}
 
 
-def test_answers_queued_during_a_run_are_committed_within_the_window(cache):
-    from sr_frames.cache.write_behind import WriteBehind
+def wait_until(condition, within):
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
 
+
+def test_queued_answers_are_committed_together_within_the_window(cache):
     keys = [email_key(f"p{i}@example.com") for i in range(5)]
-    writes = WriteBehind(cache, window=0.2)
-
-    async def arrive_and_read():
-        seen = []
+    writes = WriteBehind(cache, window=0.5)
+    with ResponseCache(cache.directory) as other:  # what another process sees
+        started = time.monotonic()
         for key in keys:
             writes.add(VERIFY_EMAIL, key, {"answer": key})
-            await asyncio.sleep(0.01)
-        with ResponseCache(cache.directory) as other:  # another process's view
-            seen.append(len(other.get_many(keys)))
-            await asyncio.sleep(0.4)
-            seen.append(len(other.get_many(keys)))
-        return seen
-
-    assert asyncio.run(arrive_and_read()) == [0, 5]  # one transaction, after the window
+        assert other.get_many(keys) == {} and len(writes) == 5
+        wait_until(lambda: len(other.get_many(keys)) == 5, within=5)
+        assert 0.5 <= time.monotonic() - started < 1.5  # one transaction, when the window ended
     assert len(writes) == 0
-    writes.add(VERIFY_EMAIL, keys[0], {"answer": "outside a loop: at once"})
-    assert cache.get(keys[0]) == {"answer": "outside a loop: at once"}
+    writes.close()
+    assert not any(t.name == "sr_frames-cache-writer" for t in threading.enumerate())
+    writes.add(VERIFY_EMAIL, keys[0], {"answer": "after close: at once"})
+    assert cache.get(keys[0]) == {"answer": "after close: at once"}
 
 
-def test_a_full_batch_is_committed_at_once(cache):
-    from sr_frames.cache.write_behind import WriteBehind
-
+def test_a_full_batch_is_committed_at_once_and_flush_commits_the_rest(cache):
     writes = WriteBehind(cache, window=60, max_rows=3)
     keys = [email_key(f"p{i}@example.com") for i in range(4)]
-
-    async def arrive():
-        for key in keys:
-            writes.add(VERIFY_EMAIL, key, {"answer": 1})
-        return len(cache.get_many(keys)), len(writes)
-
-    assert asyncio.run(arrive()) == (3, 1)
+    for key in keys:
+        writes.add(VERIFY_EMAIL, key, {"answer": 1})
+    wait_until(lambda: len(cache.get_many(keys)) == 3, within=5)
+    assert len(writes) == 1
     writes.flush()
     assert len(cache.get_many(keys)) == 4
+    writes.close()
 
 
 KILLED_RUN = """

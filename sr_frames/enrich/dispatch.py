@@ -170,4 +170,3 @@ async def send(client: AsyncClient, run: _Run, slots: list[Slot]) -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        run.flush_writes()  # what arrived in the last window, before anyone reads the cache

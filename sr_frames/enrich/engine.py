@@ -123,9 +123,9 @@ class _Run:
                             not_found=True)
 
     def flush_writes(self) -> None:
-        """Commit the answers still queued for the cache."""
+        """Commit the answers still queued for the cache and stop its writer thread."""
         if self.writes is not None:
-            self.writes.flush()
+            self.writes.close()
 
     def this_run(self, stats: Any) -> ClientStats:
         """The client's counters since this run started (the client may be long-lived)."""
