@@ -40,6 +40,7 @@ class Transport:
         self.base_url, self.timeout, self._connections = base_url, timeout, connections
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._timeouts: aiohttp.ClientTimeout | None = None
         self.closed = False
 
     async def post(self, ep: Endpoint, wire: Secret, token: Secret | None) -> tuple[int, bytes, str | None]:
@@ -80,10 +81,12 @@ class Transport:
         return self._session
 
     def _per_attempt(self) -> aiohttp.ClientTimeout:
-        import aiohttp
+        if self._timeouts is None or self._timeouts.total != self.timeout:  # made once
+            import aiohttp
 
-        return aiohttp.ClientTimeout(total=self.timeout,
-                                     connect=min(self.timeout, DEFAULT_CONNECT_TIMEOUT))
+            self._timeouts = aiohttp.ClientTimeout(
+                total=self.timeout, connect=min(self.timeout, DEFAULT_CONNECT_TIMEOUT))
+        return self._timeouts
 
     def _transport_error(self, exc: BaseException, ep: Endpoint) -> SalesRocksError:
         import aiohttp
