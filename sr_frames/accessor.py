@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 import pandas as pd
 
 from sr_frames import checks
+from sr_frames.config import budget
 from sr_frames.endpoints import Endpoint, endpoint
 from sr_frames.enrich.columns import attach, check_clashes, input_columns, result_columns
 from sr_frames.enrich.plan import Plan, bulk, check_locally, make_plan
@@ -93,9 +94,7 @@ def _check_options(options: dict[str, Any]) -> None:
     if unknown:
         known = ", ".join(sorted(VerbOptions.__annotations__))
         raise TypeError(f"unknown option(s) {', '.join(unknown)}; verbs take: {known}")
-    limit = options.get("max_requests")
-    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
-        raise ValueError(f"max_requests must be a whole number >= 0, not {limit!r}")
+    budget(options.get("max_requests"))
 
 
 class _Verbs:

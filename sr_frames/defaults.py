@@ -63,6 +63,9 @@ DEFAULT_TOKEN_LIFETIME = 3600.0
 """Lifetime assumed when a login answer carries no readable ``expires_in``."""
 
 
+SQLITE_KEYS_PER_SELECT = 500
+"""Keys per ``SELECT ... IN`` when the cache or the ledger reads many rows: well under
+SQLite's bound-parameter limit."""
 CACHE_LOCK_TIMEOUT = 5.0
 """Seconds a cache operation waits for another writer's lock before it gives up (a miss)."""
 

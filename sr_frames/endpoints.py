@@ -77,8 +77,10 @@ class Field:
         return self.arg or self.name
 
     @property
-    def python_type(self) -> type:
-        return {"string": str, "integer": int, "boolean": bool}.get(self.type, list)
+    def python_type(self) -> Any:
+        """The type client methods take for this field (``list[str]`` for an array)."""
+        return {"string": str, "integer": int, "boolean": bool, "array": list[str],
+                "records": list[dict[str, Any]]}[self.type]
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sr_frames.client.clients import AsyncClient
-from sr_frames.config import settings
+from sr_frames.config import batch_size
 from sr_frames.defaults import DEFAULT_BATCH_SIZE
 from sr_frames.endpoints import Endpoint
 from sr_frames.enrich.plan import Plan, Slot
@@ -29,7 +29,7 @@ from sr_frames.errors import (
 if TYPE_CHECKING:
     from sr_frames.enrich.engine import _Run
 
-__all__ = ["NOT_FOUND", "batch_size", "budget_message", "leave", "send", "units"]
+__all__ = ["NOT_FOUND", "budget_message", "inputs_per_request", "leave", "send", "units"]
 
 NOT_FOUND = "not found: "
 
@@ -38,12 +38,11 @@ def budget_message(limit: int) -> str:
     return f"not sent: max_requests={limit} reached; run again to continue"
 
 
-def batch_size(endpoint: Endpoint) -> int:
-    """Inputs per request: 1, or for batch endpoints the ``batch_size`` setting, else the
-    table's size."""
+def inputs_per_request(endpoint: Endpoint) -> int:
+    """1, or for batch endpoints the ``batch_size`` setting, else the table's size."""
     if not endpoint.batch_field:
         return 1
-    return settings().batch_size or endpoint.batch_size or DEFAULT_BATCH_SIZE
+    return batch_size(default=endpoint.batch_size or DEFAULT_BATCH_SIZE)
 
 
 def leave(slots: Sequence[Slot], why: str) -> None:
@@ -59,7 +58,7 @@ _inflight: weakref.WeakKeyDictionary[AsyncClient, dict[str, asyncio.Future[Any]]
 
 def units(plan: Plan, slots: list[Slot]) -> list[list[Slot]]:
     """Requests to make: one slot each, or batches for batch endpoints."""
-    size = batch_size(plan.endpoint)
+    size = inputs_per_request(plan.endpoint)
     return [slots[i:i + size] for i in range(0, len(slots), size)]
 
 

@@ -43,14 +43,21 @@ class Answer:
 
 @dataclass(frozen=True)
 class Call:
-    """One validated request: ``user`` is the token subject (``None`` for the login)."""
+    """One validated request: ``subject`` is the token's (``None`` for the login)."""
 
     endpoint: Endpoint
     body: dict[str, Any]
-    user: str | None
+    subject: str | None
     store: Store
     settings: Settings
     now: float
+
+    @property
+    def user(self) -> str:
+        """Who asks: the token subject of an authenticated call (:class:`Unauthorized` without one)."""
+        if self.subject is None:
+            raise Unauthorized("This endpoint needs a bearer token.")
+        return self.subject
 
 
 Operation = Callable[[Call], Answer]
