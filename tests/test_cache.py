@@ -261,6 +261,18 @@ def test_a_set_survives_the_process_being_killed_right_after(tmp_path):
         assert cache.get(key) == {"answer": "paid for"}
 
 
+def test_keys_hashed_in_bulk_are_the_keys_of_each_body():
+    single = [{"email": f"person{i}@example.com"} for i in range(50)] + [{"email": "ä\"\\@x.io"}]
+    mixed = [{"first_name": "a", "last_name": "b", "company_domain": "c.io"}, {"email": "x@y.z"}]
+    for ep, bodies, account in ((VERIFY_EMAIL, single, None), (FIND_EMAIL, mixed[:1], None),
+                                (LIST_MEMBERSHIPS, single[:3], "analyst"),
+                                (VERIFY_EMAIL, [{"email": 3}, {"email": "a@b.co"}], None)):
+        expected = [ResponseCache.key(ep, body, base_url=BASE_URL + "/", account=account)
+                    for body in bodies]
+        assert ResponseCache.keys_of(ep, bodies, base_url=BASE_URL + "/", account=account) == expected
+    assert ResponseCache.keys_of(VERIFY_EMAIL, [], base_url=BASE_URL) == []
+
+
 # answers written in small transactions ------------------------------------------------
 
 

@@ -78,8 +78,10 @@ class _Run:
                 f"{endpoint.method} answers depend on the account, and none is configured: set "
                 "SALESROCKS_USERNAME and SALESROCKS_PASSWORD (or SALESROCKS_TOKEN), or call "
                 "sr_frames.configure(username=..., password=...)")
-        key = ResponseCache.keyer(endpoint, base_url=scope, account=account)
-        self.keys = {id(slot): key(slot.body or {}) for slot in self.plan.pending()}
+        pending = self.plan.pending()
+        keys = ResponseCache.keys_of(endpoint, [slot.body or {} for slot in pending],
+                                     base_url=scope, account=account)
+        self.keys = {id(slot): key for slot, key in zip(pending, keys, strict=True)}
 
     def read_cache(self) -> None:
         if self.cache is None or self.options.refresh:
