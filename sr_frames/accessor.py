@@ -14,21 +14,22 @@ import functools
 import inspect
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
 
 from sr_frames import checks
 from sr_frames.cells import is_missing
-from sr_frames.client.clients import AsyncClient, Client
 from sr_frames.config import budget
 from sr_frames.endpoints import Endpoint, endpoint
-from sr_frames.enrich import engine
 from sr_frames.enrich.columns import attach, check_clashes, input_columns, result_columns
-from sr_frames.enrich.estimate import estimate_plan
 from sr_frames.enrich.plan import Plan, bulk, check_locally, make_plan
 from sr_frames.enrich.report import RunReport
+
+if TYPE_CHECKING:  # the engine and the client (asyncio, SQLite) load on the first verb call
+    from sr_frames.client.clients import AsyncClient, Client
+    from sr_frames.enrich import engine
 
 __all__ = ["SalesRocksFrameAccessor", "SalesRocksSeriesAccessor", "VerbOptions"]
 
@@ -74,6 +75,8 @@ class _Job:
     """The row positions planned (``None``: every row); the others get missing results."""
 
     def run_options(self) -> engine.RunOptions:
+        from sr_frames.enrich import engine
+
         o = self.options
         return engine.RunOptions(
             cache=o.get("cache", True), refresh=o.get("refresh", False),
@@ -141,6 +144,10 @@ class _Verbs:
         return self._dispatch(job)
 
     def _dispatch(self, job: _Job) -> Any:
+        from sr_frames.client.clients import Client
+        from sr_frames.enrich import engine
+        from sr_frames.enrich.estimate import estimate_plan
+
         client = job.options.get("client")
         if self._mode == "plan":  # checked and planned, not run (the Dask verbs run it)
             return job
@@ -155,6 +162,9 @@ class _Verbs:
 
     @staticmethod
     async def _run_async(job: _Job, client: Any) -> pd.DataFrame:
+        from sr_frames.client.clients import AsyncClient
+        from sr_frames.enrich import engine
+
         if client is not None and not isinstance(client, AsyncClient):
             raise TypeError(f"{job.verb}_async() takes an AsyncClient as client=")
         report = await engine.run_async(job.plan, job.verb, job.run_options(), client)
@@ -371,6 +381,7 @@ class SalesRocksFrameAccessor(_Verbs):
         ``result.salesrocks.summary()`` counts the outcome.
         """
         from sr_frames.cleanup import verdicts, waterfall
+        from sr_frames.client.clients import Client
 
         _check_options(dict(options))
         columns = waterfall.CleanColumns(email, first, last, domain, company, phone, country)

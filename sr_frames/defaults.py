@@ -69,6 +69,13 @@ SQLite's bound-parameter limit."""
 CACHE_LOCK_TIMEOUT = 5.0
 """Seconds a cache operation waits for another writer's lock before it gives up (a miss)."""
 
+CACHE_WRITE_WINDOW = 0.05
+"""Seconds within which an answer that arrived during a run is committed to the cache:
+answers are written in small transactions, one per window, not one each."""
+
+CACHE_WRITE_BATCH = 256
+"""Answers per transaction at most: a batch this full is committed at once."""
+
 
 LEDGER_LOCK_TIMEOUT = 30.0
 """Seconds a push-ledger write waits for another process's lock."""

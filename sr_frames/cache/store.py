@@ -10,7 +10,8 @@ A cache that fails (locked, corrupt, full) never stops a run: the failing operat
 a miss or writes nothing, and one :class:`CacheWarning` per cache object says so. A
 directory that can be read but not written is read (:mod:`sr_frames.cache.readonly`),
 never written, with one warning. Files are 0600 in a 0700 directory. Every ``set`` is
-committed before it returns, so a killed process keeps it.
+committed before it returns, so a killed process keeps it; ``write_rows`` commits many
+answers in one transaction (see :mod:`.write_behind`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import os
 import sqlite3
 import time
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -44,6 +45,7 @@ __all__ = [
     "CacheWarning",
     "JSONOnlyDisk",
     "ResponseCache",
+    "Row",
     "cache_info",
     "clear_cache",
     "private_directory",
@@ -54,6 +56,23 @@ KEY_VERSION = "sr1"
 
 _COUNT_BY_TAG = (
     "SELECT tag, COUNT(*) FROM Cache WHERE expire_time IS NULL OR expire_time > ? GROUP BY tag"
+)
+
+
+# one answer as write_rows stores it: what diskcache's own set() writes for a JSON row
+# (key, raw 1, store, expire and access times, tag, size 0, mode raw, no file, the text)
+Row = tuple[str, float, float | None, float, str, int, str]
+_UPSERT = (
+    "INSERT INTO Cache (key, raw, store_time, expire_time, access_time, access_count, tag,"
+    " size, mode, filename, value) VALUES (?, 1, ?, ?, ?, 0, ?, 0, ?, NULL, ?)"
+    " ON CONFLICT (key, raw) DO UPDATE SET store_time = excluded.store_time,"
+    " expire_time = excluded.expire_time, access_time = excluded.access_time, access_count = 0,"
+    " tag = excluded.tag, size = 0, mode = excluded.mode, filename = NULL, value = excluded.value"
+)
+_CULL_PER_ROW = 10  # expired rows removed per row written: diskcache's own cull_limit
+_CULL = (  # only rows without a file: ours never have one
+    "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache WHERE expire_time IS NOT NULL"
+    " AND expire_time < ? AND filename IS NULL ORDER BY expire_time LIMIT ?)"
 )
 
 
@@ -107,6 +126,12 @@ class JSONOnlyDisk(Disk):
             return json.loads(value)
         except ValueError:
             raise _RefusedRow("a row that is not valid JSON") from None
+
+
+def _encode(value: Any) -> str:
+    """The JSON text a row holds (as :meth:`JSONOnlyDisk.store` writes it); ``TypeError``
+    for a value JSON cannot hold."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 # what a failing cache raises; anything else is a caller's mistake and propagates
@@ -225,6 +250,29 @@ class ResponseCache:
 
         return key
 
+    @staticmethod
+    def keys_of(
+        endpoint: Endpoint, bodies: Sequence[Mapping[str, Any]], *, base_url: str,
+        account: str | None = None,
+    ) -> list[str]:
+        """:meth:`key` of every body in ``bodies``, in order, hashed in one pass: when
+        every body is one text field of the same name (an address, a domain, a handle)
+        the JSON of each is written in place instead of encoded body by body."""
+        key = ResponseCache.keyer(endpoint, base_url=base_url, account=account)
+        if not bodies or any(len(body) != 1 for body in bodies):
+            return [key(body) for body in bodies]
+        (name,) = bodies[0]
+        values = [body.get(name) for body in bodies]
+        texts = [v for v in values if type(v) is str]
+        if name in endpoint.secret_fields or len(texts) != len(values):
+            return [key(body) for body in bodies]
+        scope = _dumps(account if endpoint.account_scoped else None)
+        head = (f'{{"account":{scope},"base_url":{_dumps(base_url.rstrip("/"))},'
+                f'"body":{{{_quote(name)}:')
+        prefix, sha256, quote = f"{KEY_VERSION}:{endpoint.path}:", hashlib.sha256, _quote
+        return [prefix + sha256(f"{head}{quote(v)}}}}}".encode("utf-8", "surrogatepass")).hexdigest()
+                for v in texts]
+
     def get(self, key: str) -> Any:
         """The cached JSON value of ``key``, or :data:`MISSING` (also when the cache fails)."""
         return self.get_many((key,)).get(key, MISSING)
@@ -279,6 +327,34 @@ class ResponseCache:
         try:
             with interrupts_held():  # an answer paid for is kept whole, even on Ctrl-C
                 self._cache.set(key, value, expire=ttl, tag=endpoint.method)
+        except _FAILURES as error:
+            self._warn(error, "writing")
+
+    def row(self, endpoint: Endpoint, key: str, value: Any, *, not_found: bool = False) -> Row:
+        """``value`` under ``key``, checked and encoded as :meth:`set` would store it, for
+        :meth:`write_rows`; raises what :meth:`set` raises, before anything is written.
+        Its expiry counts from now."""
+        if not endpoint.cacheable:
+            raise ValueError(f"{endpoint.path} is never cached")
+        if not key.startswith(f"{KEY_VERSION}:{endpoint.path}:"):
+            raise ValueError(f"{key!r} is not a cache key of {endpoint.path}")
+        ttl = endpoint.not_found_ttl if not_found and endpoint.not_found_ttl else endpoint.ttl
+        now = time.time()
+        text = _encode(value)
+        return (key, now, None if ttl is None else now + ttl, now, endpoint.method, MODE_RAW, text)
+
+    def write_rows(self, rows: Sequence[Row]) -> None:
+        """Store ``rows`` (from :meth:`row`) in one transaction, committed before this
+        returns: one commit for many answers instead of one each. Rows land as
+        :meth:`set` writes them; expired rows are culled as diskcache culls. A failing
+        cache, or a read-only one, writes nothing and warns."""
+        if self._cache is None or isinstance(self._cache, ReadOnlyTable) or not rows:
+            return
+        try:
+            with interrupts_held(), self._cache.transact():
+                connection = self._cache._con
+                connection.executemany(_UPSERT, rows)
+                connection.execute(_CULL, (time.time(), _CULL_PER_ROW * len(rows)))
         except _FAILURES as error:
             self._warn(error, "writing")
 

@@ -68,7 +68,7 @@ def _checked(ep: Endpoint, f: Field, value: Any) -> Any:
             raise RequestValidationError(f"{ep.path}: field {f.name!r} must be a non-empty string")
         return value
     problem, value = _coerce(f, value)
-    if problem is None:
+    if problem is None and type(value) is not str:  # a text is always JSON
         try:
             json.dumps(value, allow_nan=False)
         except (TypeError, ValueError):
@@ -204,10 +204,18 @@ def _shared_texts(body: Any) -> Any:
     thousand copies of every key and of every repeated word ("Valid", "Yes"); shared,
     they take half the memory while the run builds its result columns.
     """
-    if isinstance(body, dict):
-        return {sys.intern(k): _shared_texts(v) for k, v in body.items()}
-    if isinstance(body, list):
-        return [_shared_texts(v) for v in body]
+    # JSON gives exact types; a short text or a number is settled inline, without a call
+    if type(body) is dict:
+        return {_intern(k): (_intern(v) if type(v) is str and len(v) <= SHARED_TEXT_MAX
+                             else _shared_texts(v) if type(v) in _CONTAINERS else v)
+                for k, v in body.items()}
+    if type(body) is list:
+        return [(_intern(v) if type(v) is str and len(v) <= SHARED_TEXT_MAX
+                 else _shared_texts(v) if type(v) in _CONTAINERS else v) for v in body]
     if type(body) is str and len(body) <= SHARED_TEXT_MAX:
-        return sys.intern(body)
+        return _intern(body)
     return body
+
+
+_intern = sys.intern
+_CONTAINERS = (dict, list)

@@ -1,5 +1,5 @@
-"""Sending a run's requests: concurrently, phones in batches, each answer settled and
-written to the cache the moment it arrives.
+"""Sending a run's requests: concurrently, phones in batches, each answer settled the
+moment it arrives and queued for the cache (committed within 50 ms).
 
 At most ``max_concurrency`` requests are in flight (the client's own bound); one
 in-flight request per distinct input and client, even across concurrent runs; a
