@@ -46,10 +46,12 @@ from sr_frames.lists.campaigns import campaign_stats
 from sr_frames.lists.contacts import create_list, delete_contacts, get_lists, read_list, update_contacts
 from sr_frames.lists.mailboxes import create_email_connections, create_email_warmers
 from sr_frames.lists.push import reconcile
+from sr_frames.polars import register_on_import as _register_polars
 
 __version__ = "0.1.0"
 
 _dask_accessor.register_on_import()  # ddf.salesrocks once dask.dataframe is imported; imports no Dask
+_register_polars()  # pl.DataFrame/LazyFrame/Series.salesrocks once polars is imported; imports no Polars
 
 __all__ = [
     "APIStatusError",

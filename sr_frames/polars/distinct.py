@@ -1,0 +1,126 @@
+"""A read verb on a ``pl.DataFrame``: the distinct inputs through the engine, answers
+joined back by key.
+
+1. the call is checked as the pandas verb checks it (arguments, input columns, result
+   columns that already exist) against a frame with the same columns and no rows;
+2. Polars finds the distinct rows of the input columns (``group_by``, in order of first
+   appearance) and how many rows carry each; only those distinct rows are converted,
+   and only the input columns: the rest of the frame never leaves Polars;
+3. the pandas verb's own plan is made over them (normalising, so ``" Ada@X.com"`` and
+   ``"ada@x.com"`` are still one request), its row counts weighted by how many rows
+   each distinct input stands for, and run by the engine: cache, local checks, budget
+   (inputs left over are the last in frame order), concurrent requests, the report;
+4. the answers, built once per distinct outcome in their Polars dtypes
+   (:mod:`sr_frames.polars.schema`), are joined back onto the rows by key.
+
+The result is ``frame.with_columns(...)``: the caller's columns and row order as they
+were (Polars shares their buffers, nothing is copied), result columns after them, or in
+place of existing ones with ``overwrite=True``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import polars as pl
+
+from sr_frames import accessor
+from sr_frames.client.clients import Client
+from sr_frames.enrich import engine
+from sr_frames.enrich.columns import result_columns
+from sr_frames.enrich.estimate import Estimate, estimate_plan
+from sr_frames.enrich.plan import Plan
+from sr_frames.enrich.report import RunReport
+from sr_frames.polars.schema import result_schema, to_series
+
+__all__ = ["VerbCall", "describe", "enrich", "estimate"]
+
+ROWS = "__salesrocks_rows__"
+
+
+@dataclass(frozen=True)
+class VerbCall:
+    """One read verb as called on a frame with ``columns``: checked, planned over no row."""
+
+    verb: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    inputs: tuple[str, ...]
+    schema: dict[str, pl.DataType]
+
+    def output_schema(self, schema: pl.Schema) -> pl.Schema:
+        """The schema of the result on a frame of ``schema``: its columns, then the result
+        columns (those it already has, replaced where they are)."""
+        return pl.Schema({**dict(schema), **self.schema})
+
+
+def _planned(frame: pd.DataFrame, verb: str, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
+    return getattr(accessor.SalesRocksFrameAccessor(frame).planned(), verb)(*args, **kwargs)
+
+
+def describe(columns: Sequence[str], verb: str, args: tuple[Any, ...],
+             kwargs: dict[str, Any]) -> VerbCall:
+    """Check ``verb(*args, **kwargs)`` on a frame with ``columns`` as the pandas verb
+    would (a ``KeyError`` naming a missing column and close matches, a ``ValueError``
+    for result columns that exist, a ``TypeError`` for an unknown option); sends nothing."""
+    client = kwargs.get("client")
+    if client is not None and not isinstance(client, Client):
+        raise TypeError("client= takes a sr_frames.Client")
+    shape = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    job = _planned(shape, verb, args, kwargs)
+    inputs = tuple(dict.fromkeys(job.plan.sources.values()))
+    return VerbCall(verb, tuple(args), dict(kwargs), inputs,
+                    result_schema(job.plan.endpoint, kwargs.get("prefix", "")))
+
+
+def _distinct_plan(frame: pl.DataFrame, call: VerbCall) -> tuple[Any, pl.DataFrame]:
+    """The pandas verb's job over the distinct input rows of ``frame``, counted as the
+    rows they stand for; and those distinct rows."""
+    inputs = list(call.inputs)
+    distinct = frame.select(inputs).group_by(inputs, maintain_order=True).len(name=ROWS)
+    rows = distinct.drop(ROWS).to_pandas()
+    job = _planned(rows, call.verb, call.args, {**call.kwargs, "prefix": "", "overwrite": True})
+    plan: Plan = job.plan
+    weights = np.bincount(plan.row_slot, weights=distinct[ROWS].to_numpy(),
+                          minlength=len(plan.slots))
+    for slot, count in zip(plan.slots, weights.tolist(), strict=True):
+        slot.rows = int(count)
+    plan.rows = frame.height
+    return job, distinct.drop(ROWS)
+
+
+def _answers(plan: Plan, call: VerbCall) -> list[pl.Series]:
+    """The result columns, one value per distinct input row of the plan: built once per
+    slot in their Polars dtypes, then gathered."""
+    per_slot = replace(plan, row_slot=np.arange(len(plan.slots), dtype=np.int64))
+    by_slot = pl.Series(plan.row_slot)
+    return [to_series(name, list(values), dtype).gather(by_slot)
+            for (name, dtype), values in zip(call.schema.items(),
+                                             result_columns(per_slot, "").values(), strict=True)]
+
+
+def _join(frame: pl.DataFrame, distinct: pl.DataFrame, answers: list[pl.Series],
+          call: VerbCall) -> pl.DataFrame:
+    """``frame`` with the answers of its distinct input rows on every row carrying them."""
+    inputs = list(call.inputs)
+    lookup = distinct.with_columns(answers)
+    keyed = frame.select(inputs).join(lookup, on=inputs, how="left", nulls_equal=True,
+                                      maintain_order="left", validate="m:1")
+    return frame.with_columns(keyed.drop(inputs).get_columns())
+
+
+def enrich(frame: pl.DataFrame, call: VerbCall) -> tuple[pl.DataFrame, RunReport]:
+    """Run ``call`` over ``frame``: the new frame and the run report."""
+    job, distinct = _distinct_plan(frame, call)
+    report = engine.run(job.plan, call.verb, job.run_options(), call.kwargs.get("client"))
+    return _join(frame, distinct, _answers(job.plan, call), call), report
+
+
+def estimate(frame: pl.DataFrame, call: VerbCall) -> Estimate:
+    """What ``call`` would send over ``frame``, from the same plan; sends nothing."""
+    job, _ = _distinct_plan(frame, call)
+    return estimate_plan(job.plan, call.verb, job.run_options(), call.kwargs.get("client"))

@@ -1,0 +1,91 @@
+"""The Polars dtypes of the result columns, and the answers turned into them.
+
+Every result column has the dtype the endpoint table gives its kind
+(:meth:`sr_frames.endpoints.Endpoint.column_kinds`), whatever came back, so a run where
+every row failed has the schema of one where none did, and a LazyFrame knows its schema
+before anything is sent:
+
+* ``label`` -> ``pl.Categorical`` (a small vocabulary: a code per row, each word once);
+* ``integer`` -> ``pl.Int64``;
+* ``list`` -> ``pl.List(pl.String)``; list memberships -> ``pl.List(pl.Struct)`` of
+  ``{id, list_name, date_of_creation, campaigns: [{id, name}]}`` (the reference's answer);
+* ``text`` (the error columns included) -> ``pl.String``, null where there is nothing.
+
+An answer that does not fit its dtype is never dropped: a number or a list where text
+is expected becomes its JSON text, a lone value where a list is expected a list of one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import polars as pl
+
+from sr_frames.endpoints import WHOLE_ANSWER, ColumnKind, Endpoint
+
+__all__ = ["MEMBERSHIPS", "result_schema", "to_series"]
+
+MEMBERSHIPS = pl.List(pl.Struct({
+    "id": pl.Int64,
+    "list_name": pl.String,
+    "date_of_creation": pl.String,
+    "campaigns": pl.List(pl.Struct({"id": pl.Int64, "name": pl.String})),
+}))
+"""Get List Name and IDs answers a list of lists holding the address, each with the
+campaigns using it (the reference's response example)."""
+
+_BY_KIND: dict[ColumnKind, pl.DataType] = {
+    "label": pl.Categorical(), "integer": pl.Int64(), "list": pl.List(pl.String), "text": pl.String(),
+}
+
+
+def result_schema(ep: Endpoint, prefix: str = "") -> dict[str, pl.DataType]:
+    """The result columns of ``ep``'s verb, in order, and their Polars dtypes."""
+    kinds = ep.column_kinds(prefix)
+    schema = {column: _BY_KIND[kind] for column, kind in kinds.items()}
+    if ep.method == "list_memberships":
+        schema[prefix + ep.columns[WHOLE_ANSWER]] = MEMBERSHIPS
+    return schema
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _text(value: Any) -> str | None:
+    if _missing(value):
+        return None
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _texts(value: Any) -> list[str | None] | None:
+    if _missing(value):
+        return None
+    items = value if isinstance(value, list | tuple) else [value]
+    return [_text(item) for item in items]
+
+
+def _integer(value: Any) -> int | None:
+    return None if _missing(value) else int(value)
+
+
+def _as_is(value: Any) -> Any:
+    return None if _missing(value) else value
+
+
+_CLEAN = {"label": _text, "text": _text, "integer": _integer, "list": _texts}
+
+
+def to_series(name: str, values: Sequence[Any], dtype: pl.DataType) -> pl.Series:
+    """``values`` (one per distinct input, as the engine gives them) as a Series of
+    ``dtype``; an answer that does not fit becomes text rather than being lost."""
+    if dtype == MEMBERSHIPS:
+        cleaned = [_as_is(v) if isinstance(v, list) or _missing(v) else [v] for v in values]
+        return pl.Series(name, cleaned, dtype=dtype, strict=False)
+    kind = next(k for k, d in _BY_KIND.items() if d == dtype)
+    clean = _CLEAN[kind]
+    return pl.Series(name, [clean(v) for v in values], dtype=dtype)
