@@ -4,14 +4,16 @@ joined back by key.
 1. the call is checked as the pandas verb checks it (arguments, input columns, result
    columns that already exist) against a frame with the same columns and no rows;
 2. Polars finds the distinct rows of the input columns (``group_by``, in order of first
-   appearance) and how many rows carry each; only those distinct rows are converted,
-   and only the input columns: the rest of the frame never leaves Polars;
+   appearance) and which rows carry each; only those distinct rows are converted, and
+   only the input columns: the rest of the frame never leaves Polars;
 3. the pandas verb's own plan is made over them (normalising, so ``" Ada@X.com"`` and
    ``"ada@x.com"`` are still one request), its row counts weighted by how many rows
    each distinct input stands for, and run by the engine: cache, local checks, budget
    (inputs left over are the last in frame order), concurrent requests, the report;
 4. the answers, built once per distinct outcome in their Polars dtypes
-   (:mod:`sr_frames.polars.schema`), are joined back onto the rows by key.
+   (:mod:`sr_frames.polars.schema`), are put back on the rows by key: each row's key
+   (its group of equal inputs, nulls and NaNs included) gives its outcome, and every
+   result column is one ``gather`` of those outcomes.
 
 The result is ``frame.with_columns(...)``: the caller's columns and row order as they
 were (Polars shares their buffers, nothing is copied), result columns after them, or in
@@ -77,47 +79,41 @@ def describe(columns: Sequence[str], verb: str, args: tuple[Any, ...],
                     result_schema(job.plan.endpoint, kwargs.get("prefix", "")))
 
 
-def _distinct_plan(frame: pl.DataFrame, call: VerbCall) -> tuple[Any, pl.DataFrame]:
+def _distinct_plan(frame: pl.DataFrame, call: VerbCall) -> tuple[Any, np.ndarray]:
     """The pandas verb's job over the distinct input rows of ``frame``, counted as the
-    rows they stand for; and those distinct rows."""
+    rows they stand for; and for each row of ``frame``, its slot in the job's plan."""
     inputs = list(call.inputs)
-    distinct = frame.select(inputs).group_by(inputs, maintain_order=True).len(name=ROWS)
-    rows = distinct.drop(ROWS).to_pandas()
-    job = _planned(rows, call.verb, call.args, {**call.kwargs, "prefix": "", "overwrite": True})
+    groups = (frame.select(inputs).with_row_index(ROWS)
+              .group_by(inputs, maintain_order=True).agg(pl.col(ROWS)))
+    members = groups.get_column(ROWS)
+    counts = members.list.len().to_numpy()
+    job = _planned(groups.drop(ROWS).to_pandas(), call.verb, call.args,
+                   {**call.kwargs, "prefix": "", "overwrite": True})
     plan: Plan = job.plan
-    weights = np.bincount(plan.row_slot, weights=distinct[ROWS].to_numpy(),
-                          minlength=len(plan.slots))
+    weights = np.bincount(plan.row_slot, weights=counts, minlength=len(plan.slots))
     for slot, count in zip(plan.slots, weights.tolist(), strict=True):
         slot.rows = int(count)
     plan.rows = frame.height
-    return job, distinct.drop(ROWS)
+    slot_of_row = np.empty(frame.height, dtype=np.int64)
+    slot_of_row[members.explode().to_numpy()] = np.repeat(plan.row_slot, counts)
+    return job, slot_of_row
 
 
-def _answers(plan: Plan, call: VerbCall) -> list[pl.Series]:
-    """The result columns, one value per distinct input row of the plan: built once per
-    slot in their Polars dtypes, then gathered."""
+def _answers(plan: Plan, call: VerbCall, slot_of_row: np.ndarray) -> list[pl.Series]:
+    """The result columns of every row: built once per slot (distinct outcome) in their
+    Polars dtypes, then gathered by each row's slot."""
     per_slot = replace(plan, row_slot=np.arange(len(plan.slots), dtype=np.int64))
-    by_slot = pl.Series(plan.row_slot)
-    return [to_series(name, list(values), dtype).gather(by_slot)
+    where = pl.Series(slot_of_row)
+    return [to_series(name, list(values), dtype).gather(where)
             for (name, dtype), values in zip(call.schema.items(),
                                              result_columns(per_slot, "").values(), strict=True)]
 
 
-def _join(frame: pl.DataFrame, distinct: pl.DataFrame, answers: list[pl.Series],
-          call: VerbCall) -> pl.DataFrame:
-    """``frame`` with the answers of its distinct input rows on every row carrying them."""
-    inputs = list(call.inputs)
-    lookup = distinct.with_columns(answers)
-    keyed = frame.select(inputs).join(lookup, on=inputs, how="left", nulls_equal=True,
-                                      maintain_order="left", validate="m:1")
-    return frame.with_columns(keyed.drop(inputs).get_columns())
-
-
 def enrich(frame: pl.DataFrame, call: VerbCall) -> tuple[pl.DataFrame, RunReport]:
     """Run ``call`` over ``frame``: the new frame and the run report."""
-    job, distinct = _distinct_plan(frame, call)
+    job, slot_of_row = _distinct_plan(frame, call)
     report = engine.run(job.plan, call.verb, job.run_options(), call.kwargs.get("client"))
-    return _join(frame, distinct, _answers(job.plan, call), call), report
+    return frame.with_columns(_answers(job.plan, call, slot_of_row)), report
 
 
 def estimate(frame: pl.DataFrame, call: VerbCall) -> Estimate:
