@@ -37,6 +37,7 @@ from sr_frames.enrich.columns import result_columns
 from sr_frames.enrich.estimate import Estimate, estimate_plan
 from sr_frames.enrich.plan import Plan
 from sr_frames.enrich.report import RunReport
+from sr_frames.polars.convert import to_pandas
 from sr_frames.polars.schema import result_schema, to_series
 
 __all__ = ["VerbCall", "describe", "enrich", "estimate"]
@@ -79,34 +80,66 @@ def describe(columns: Sequence[str], verb: str, args: tuple[Any, ...],
                     result_schema(job.plan.endpoint, kwargs.get("prefix", "")))
 
 
+def _one_text_column(column: pl.Series) -> tuple[np.ndarray, pl.DataFrame] | None:
+    """For a column of text, each row's key and the distinct values: the column cast to an
+    ``Enum`` of its own distinct values (in order of first appearance), whose codes are
+    the keys, missing values last. A few bytes per row, where a ``group_by`` keeps a list
+    of row numbers per key. ``None`` for other dtypes."""
+    if column.dtype not in (pl.String, pl.Categorical) and not isinstance(column.dtype, pl.Enum):
+        return None
+    text = column.cast(pl.String)
+    values = text.unique(maintain_order=True).drop_nulls()
+    codes = text.cast(pl.Enum(values)).to_physical().cast(pl.UInt32)
+    if codes.null_count():
+        codes = codes.fill_null(len(values))
+        values = values.extend(pl.Series([None], dtype=pl.String))
+    return codes.to_numpy(), pl.DataFrame([values.rename(column.name)])
+
+
+def _grouped(frame: pl.DataFrame, inputs: list[str]) -> tuple[np.ndarray, pl.DataFrame]:
+    """Each row's key and the distinct rows of ``inputs``, in order of first appearance
+    (nulls and NaNs are keys like any other value)."""
+    groups = (frame.select(inputs).with_row_index(ROWS)
+              .group_by(inputs, maintain_order=True).agg(pl.col(ROWS)))
+    members = groups.get_column(ROWS)
+    keys = np.empty(frame.height, dtype=np.uint32)
+    keys[members.explode().to_numpy()] = np.repeat(np.arange(len(groups), dtype=np.uint32),
+                                                   members.list.len().to_numpy())
+    return keys, groups.drop(ROWS)
+
+
 def _distinct_plan(frame: pl.DataFrame, call: VerbCall) -> tuple[Any, np.ndarray]:
     """The pandas verb's job over the distinct input rows of ``frame``, counted as the
     rows they stand for; and for each row of ``frame``, its slot in the job's plan."""
     inputs = list(call.inputs)
-    groups = (frame.select(inputs).with_row_index(ROWS)
-              .group_by(inputs, maintain_order=True).agg(pl.col(ROWS)))
-    members = groups.get_column(ROWS)
-    counts = members.list.len().to_numpy()
-    job = _planned(groups.drop(ROWS).to_pandas(), call.verb, call.args,
+    found = _one_text_column(frame.get_column(inputs[0])) if len(inputs) == 1 else None
+    keys, distinct = found if found is not None else _grouped(frame, inputs)
+    job = _planned(to_pandas(distinct), call.verb, call.args,
                    {**call.kwargs, "prefix": "", "overwrite": True})
     plan: Plan = job.plan
+    counts = np.bincount(keys, minlength=len(distinct))
     weights = np.bincount(plan.row_slot, weights=counts, minlength=len(plan.slots))
     for slot, count in zip(plan.slots, weights.tolist(), strict=True):
         slot.rows = int(count)
     plan.rows = frame.height
-    slot_of_row = np.empty(frame.height, dtype=np.int64)
-    slot_of_row[members.explode().to_numpy()] = np.repeat(plan.row_slot, counts)
-    return job, slot_of_row
+    return job, plan.row_slot.astype(np.uint32).take(keys)
 
 
 def _answers(plan: Plan, call: VerbCall, slot_of_row: np.ndarray) -> list[pl.Series]:
     """The result columns of every row: built once per slot (distinct outcome) in their
-    Polars dtypes, then gathered by each row's slot."""
+    Polars dtypes, then gathered by each row's slot; a column with no value at all is
+    Polars' constant null, which holds no buffer per row."""
     per_slot = replace(plan, row_slot=np.arange(len(plan.slots), dtype=np.int64))
-    where = pl.Series(slot_of_row)
-    return [to_series(name, list(values), dtype).gather(where)
-            for (name, dtype), values in zip(call.schema.items(),
-                                             result_columns(per_slot, "").values(), strict=True)]
+    where = pl.Series(slot_of_row, dtype=pl.UInt32)
+    columns = []
+    for (name, dtype), values in zip(call.schema.items(), result_columns(per_slot, "").values(),
+                                     strict=True):
+        answers = to_series(name, values, dtype)
+        if answers.null_count() == len(answers):  # (an error column, mostly): no buffer per row
+            columns.append(pl.repeat(None, len(where), dtype=dtype, eager=True).alias(name))
+        else:
+            columns.append(answers.gather(where))
+    return columns
 
 
 def enrich(frame: pl.DataFrame, call: VerbCall) -> tuple[pl.DataFrame, RunReport]:

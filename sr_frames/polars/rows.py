@@ -17,7 +17,8 @@ import polars as pl
 
 from sr_frames import accessor
 from sr_frames.enrich.report import RunReport
-from sr_frames.lists.push import RESULT_COLUMNS, contact_columns
+from sr_frames.lists.push import contact_columns
+from sr_frames.polars.convert import from_pandas, to_pandas
 
 __all__ = ["ColumnsOf", "by_row", "push_columns"]
 
@@ -32,25 +33,13 @@ def push_columns(shape: pd.DataFrame, args: tuple[Any, ...], kwargs: dict[str, A
     return contact_columns(shape, columns)
 
 
-KNOWN_DTYPES: dict[str, pl.DataType] = dict.fromkeys(RESULT_COLUMNS, pl.String())
-"""Result columns whose dtype does not depend on what came back."""
-
-
-def _to_polars(name: str, values: pd.Series) -> pl.Series:
-    if name in KNOWN_DTYPES:
-        return pl.Series(name, values.astype(object).where(values.notna(), None).tolist(),
-                         dtype=KNOWN_DTYPES[name])
-    series = pl.from_pandas(values.rename(name))
-    return series.cast(pl.String) if series.dtype == pl.Null else series
-
-
 def by_row(frame: pl.DataFrame, verb: str, columns_of: ColumnsOf, args: tuple[Any, ...],
            kwargs: dict[str, Any]) -> tuple[pl.DataFrame, RunReport | None]:
     """``frame`` with the pandas verb's new columns, run on the columns it reads."""
     shape = pd.DataFrame({c: pd.Series([], dtype=object) for c in frame.columns})
     names = columns_of(shape, args, kwargs)
-    inputs = frame.select(list(dict.fromkeys(names))).to_pandas()
+    inputs = to_pandas(frame.select(list(dict.fromkeys(names))))
     done = getattr(accessor.SalesRocksFrameAccessor(inputs), verb)(*args, **kwargs)
     added = [c for c in done.columns if c not in inputs.columns]
-    result = frame.with_columns([_to_polars(str(c), done[c]) for c in added])
+    result = frame.with_columns([from_pandas(str(c), done[c]) for c in added])
     return result, done.attrs.get(accessor.REPORT_ATTR)

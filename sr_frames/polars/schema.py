@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 import polars as pl
 
 from sr_frames.endpoints import WHOLE_ANSWER, ColumnKind, Endpoint
+from sr_frames.polars.convert import objects
 
 __all__ = ["MEMBERSHIPS", "result_schema", "to_series"]
 
@@ -80,12 +80,23 @@ def _as_is(value: Any) -> Any:
 _CLEAN = {"label": _text, "text": _text, "integer": _integer, "list": _texts}
 
 
-def to_series(name: str, values: Sequence[Any], dtype: pl.DataType) -> pl.Series:
+def to_series(name: str, values: Any, dtype: pl.DataType) -> pl.Series:
     """``values`` (one per distinct input, as the engine gives them) as a Series of
     ``dtype``; an answer that does not fit becomes text rather than being lost."""
     if dtype == MEMBERSHIPS:
-        cleaned = [_as_is(v) if isinstance(v, list) or _missing(v) else [v] for v in values]
+        cleaned = [_as_is(v) if isinstance(v, list) or _missing(v) else [v] for v in objects(values)]
         return pl.Series(name, cleaned, dtype=dtype, strict=False)
     kind = next(k for k, d in _BY_KIND.items() if d == dtype)
+    if kind in ("label", "text") and _all_text(values):
+        return pl.Series(name, objects(values), dtype=dtype)
+    if kind == "integer" and pd.api.types.is_integer_dtype(getattr(values, "dtype", None)):
+        return pl.Series(name, objects(values), dtype=dtype)
     clean = _CLEAN[kind]
-    return pl.Series(name, [clean(v) for v in values], dtype=dtype)
+    return pl.Series(name, [clean(v) for v in objects(values)], dtype=dtype)
+
+
+def _all_text(values: Any) -> bool:
+    """Whether ``values`` is a pandas array of text (what the engine gives for answers
+    that fit their column), so no value needs looking at."""
+    dtype = getattr(values, "dtype", None)
+    return isinstance(dtype, pd.CategoricalDtype | pd.StringDtype)
