@@ -327,6 +327,18 @@ def test_the_namespaces_appear_when_polars_is_imported_after_sr_frames():
     assert out.split() == ["FrameVerbs", "LazyFrameVerbs", "SeriesVerbs"]
 
 
+@pytest.mark.parametrize("module", ["schema", "distinct", "namespaces"])
+def test_the_namespaces_appear_whichever_module_imports_polars_first(module):
+    out = _python(f"""
+        import warnings
+        warnings.simplefilter("error")
+        import sr_frames.polars.{module}
+        import polars as pl
+        print(type(pl.DataFrame({{"a": [1]}}).salesrocks).__name__)
+    """)
+    assert out.strip() == "FrameVerbs"
+
+
 def test_the_namespace_lists_its_verbs():
     names = dir(pl.DataFrame({"a": [1]}).salesrocks)
     assert {*VERBS, "estimate", "push_to_list", "report"} <= set(names)

@@ -27,9 +27,10 @@ def register() -> bool:
         import polars  # noqa: F401
     except ImportError:
         return False
-    from sr_frames.polars import namespaces
+    from sr_frames.polars import namespaces  # registers when first imported
 
-    namespaces.register()
+    if hasattr(namespaces, "register"):  # else it is being imported, and registers at its end
+        namespaces.register()
     return True
 
 

@@ -20,20 +20,32 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
 import polars as pl
 
 from sr_frames import accessor
 from sr_frames.enrich.estimate import Estimate
 from sr_frames.enrich.report import RunReport
-from sr_frames.polars import distinct, lazy, rows
+from sr_frames.lists.push import contact_columns
 
-__all__ = ["NAMESPACE", "READ_VERBS", "ROW_VERBS", "FrameVerbs", "LazyFrameVerbs", "SeriesVerbs",
-           "register"]
+__all__ = ["NAMESPACE", "READ_VERBS", "ROW_VERBS", "ColumnsOf", "FrameVerbs", "LazyFrameVerbs",
+           "SeriesVerbs", "push_columns", "register"]
+
+ColumnsOf = Callable[[pd.DataFrame, tuple[Any, ...], dict[str, Any]], list[str]]
+"""Which columns of a frame (given as its columns over no row) a verb called with
+``(args, kwargs)`` reads."""
+
+
+def push_columns(shape: pd.DataFrame, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[str]:
+    """The columns ``push_to_list(list_id, columns=...)`` sends."""
+    columns = args[1] if len(args) > 1 else kwargs.get("columns")
+    return contact_columns(shape, columns)
+
 
 NAMESPACE = "salesrocks"
 READ_VERBS: tuple[str, ...] = accessor.VERBS
-ROW_VERBS: dict[str, rows.ColumnsOf] = {
-    "push_to_list": rows.push_columns,
+ROW_VERBS: dict[str, ColumnsOf] = {
+    "push_to_list": push_columns,
 }
 
 _reports: dict[int, tuple[weakref.ref[pl.DataFrame], RunReport]] = {}
@@ -68,6 +80,8 @@ class FrameVerbs:
     def estimate(self, verb: str, **arguments: Any) -> Estimate:
         """What ``verb`` with ``arguments`` would do, sending nothing: rows, distinct
         inputs, already cached, skipped, requests that would go out, and their cost."""
+        from sr_frames.polars import distinct
+
         if verb not in READ_VERBS:
             raise ValueError(f"unknown verb {verb!r}; verbs: {', '.join(READ_VERBS)}")
         call = distinct.describe(self._frame.columns, verb, (), arguments)
@@ -99,6 +113,8 @@ def _signed(verb: Callable[..., Any], name: str, doc: str) -> Callable[..., Any]
 
 def _read_verb(name: str) -> Callable[..., pl.DataFrame]:
     def verb(self: FrameVerbs, *args: Any, **kwargs: Any) -> pl.DataFrame:
+        from sr_frames.polars import distinct
+
         call = distinct.describe(self._frame.columns, name, args, kwargs)
         return _remember(*distinct.enrich(self._frame, call))
 
@@ -108,14 +124,18 @@ def _read_verb(name: str) -> Callable[..., pl.DataFrame]:
 
 def _lazy_verb(name: str) -> Callable[..., pl.LazyFrame]:
     def verb(self: LazyFrameVerbs, *args: Any, **kwargs: Any) -> pl.LazyFrame:
+        from sr_frames.polars import lazy
+
         return lazy.enrich_lazily(self._frame, name, args, kwargs)
 
     return _signed(verb, name, f"``df.salesrocks.{name}`` on a Polars LazyFrame: sends nothing "
                    "until collected, then each distinct input of the whole frame once.")
 
 
-def _row_verb(name: str, columns_of: rows.ColumnsOf) -> Callable[..., pl.DataFrame]:
+def _row_verb(name: str, columns_of: ColumnsOf) -> Callable[..., pl.DataFrame]:
     def verb(self: FrameVerbs, *args: Any, **kwargs: Any) -> pl.DataFrame:
+        from sr_frames.polars import rows
+
         return _remember(*rows.by_row(self._frame, name, columns_of, args, kwargs))
 
     return _signed(verb, name, f"``df.salesrocks.{name}`` on a Polars DataFrame: a new DataFrame.")
@@ -166,3 +186,9 @@ def register() -> None:
     ):
         if getattr(cls, NAMESPACE, None) is not namespace:
             register_namespace(NAMESPACE)(namespace)
+
+
+# Importing this module registers: the import hook may fire while this very module, or
+# another of the package, is being imported (their first ``import polars``), so the
+# modules doing the work are imported by the verbs when called, never at the top.
+register()

@@ -9,29 +9,19 @@ result columns on a re-run, as the pandas verbs do).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import polars as pl
 
 from sr_frames import accessor
 from sr_frames.enrich.report import RunReport
-from sr_frames.lists.push import contact_columns
 from sr_frames.polars.convert import from_pandas, to_pandas
 
-__all__ = ["ColumnsOf", "by_row", "push_columns"]
+if TYPE_CHECKING:
+    from sr_frames.polars.namespaces import ColumnsOf
 
-ColumnsOf = Callable[[pd.DataFrame, tuple[Any, ...], dict[str, Any]], list[str]]
-"""Which columns of a frame (given as its columns over no row) a verb called with
-``(args, kwargs)`` reads."""
-
-
-def push_columns(shape: pd.DataFrame, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[str]:
-    """The columns ``push_to_list(list_id, columns=...)`` sends."""
-    columns = args[1] if len(args) > 1 else kwargs.get("columns")
-    return contact_columns(shape, columns)
-
+__all__ = ["by_row"]
 
 def by_row(frame: pl.DataFrame, verb: str, columns_of: ColumnsOf, args: tuple[Any, ...],
            kwargs: dict[str, Any]) -> tuple[pl.DataFrame, RunReport | None]:

@@ -91,8 +91,33 @@ def to_series(name: str, values: Any, dtype: pl.DataType) -> pl.Series:
         return pl.Series(name, objects(values), dtype=dtype)
     if kind == "integer" and pd.api.types.is_integer_dtype(getattr(values, "dtype", None)):
         return pl.Series(name, objects(values), dtype=dtype)
+    if kind == "list":
+        return _text_lists(name, objects(values))
     clean = _CLEAN[kind]
     return pl.Series(name, [clean(v) for v in objects(values)], dtype=dtype)
+
+
+def _text_lists(name: str, values: list[Any]) -> pl.Series:
+    """``values`` (lists, or missing) as ``List(String)``, built from one flat column of
+    items grouped back by position: Polars builds a list column from Python lists one
+    list at a time, a hundred times slower."""
+    where, items, real = [], [], []
+    for position, value in enumerate(values):
+        texts = _texts(value)
+        if texts:
+            where.extend([position] * len(texts))
+            items.extend(texts)
+            real.extend([True] * len(texts))
+        else:  # missing, or an empty list: a placeholder keeps its place
+            where.append(position)
+            items.append(None)
+            real.append(False)
+    flat = pl.DataFrame({"at": pl.Series(where, dtype=pl.UInt32), "item": pl.Series(items, dtype=pl.String),
+                         "real": pl.Series(real, dtype=pl.Boolean)})
+    lists = flat.group_by("at", maintain_order=True).agg(pl.col("item").filter(pl.col("real")))
+    missing = pl.Series([_missing(v) for v in values], dtype=pl.Boolean)
+    return lists.get_column("item").zip_with(~missing, pl.Series([None], dtype=pl.List(pl.String))
+                                            .extend_constant(None, max(len(values) - 1, 0))).rename(name)
 
 
 def _all_text(values: Any) -> bool:
