@@ -23,7 +23,7 @@ place of existing ones with ``overwrite=True``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -32,10 +32,11 @@ import polars as pl
 
 from sr_frames import accessor
 from sr_frames.client.clients import Client
+from sr_frames.client.coerce import as_integer
+from sr_frames.endpoints import WHOLE_ANSWER
 from sr_frames.enrich import engine
-from sr_frames.enrich.columns import result_columns
 from sr_frames.enrich.estimate import Estimate, estimate_plan
-from sr_frames.enrich.plan import Plan
+from sr_frames.enrich.plan import Plan, bulk
 from sr_frames.enrich.report import RunReport
 from sr_frames.polars.convert import to_pandas
 from sr_frames.polars.schema import result_schema, to_series
@@ -125,17 +126,32 @@ def _distinct_plan(frame: pl.DataFrame, call: VerbCall) -> tuple[Any, np.ndarray
     return job, plan.row_slot.astype(np.uint32).take(keys)
 
 
+def _slot_values(plan: Plan) -> list[list[Any]]:
+    """Per result column, one value per slot: the answer's field (or the whole answer),
+    integers read as the pandas verbs read them (reading 7), the error column last."""
+    ep = plan.endpoint
+    answers = [slot.answer for slot in plan.slots]
+    columns = []
+    for field in ep.columns:
+        values = answers if field == WHOLE_ANSWER else [
+            a.get(field) if isinstance(a, dict) else None for a in answers]
+        columns.append([as_integer(v) for v in values] if field in ep.integer_answers else values)
+    if ep.error_column:
+        columns.append([slot.error for slot in plan.slots])
+    return columns
+
+
 def _answers(plan: Plan, call: VerbCall, slot_of_row: np.ndarray) -> list[pl.Series]:
     """The result columns of every row: built once per slot (distinct outcome) in their
     Polars dtypes, then gathered by each row's slot; a column with no value at all is
     Polars' constant null, which holds no buffer per row."""
-    per_slot = replace(plan, row_slot=np.arange(len(plan.slots), dtype=np.int64))
     where = pl.Series(slot_of_row, dtype=pl.UInt32)
     columns = []
-    for (name, dtype), values in zip(call.schema.items(), result_columns(per_slot, "").values(),
-                                     strict=True):
-        answers = to_series(name, values, dtype)
-        if answers.null_count() == len(answers):  # (an error column, mostly): no buffer per row
+    with bulk():
+        per_slot = [to_series(name, values, dtype) for (name, dtype), values
+                    in zip(call.schema.items(), _slot_values(plan), strict=True)]
+    for answers, (name, dtype) in zip(per_slot, call.schema.items(), strict=True):
+        if answers.null_count() == len(answers):  # (an error column, mostly)
             columns.append(pl.repeat(None, len(where), dtype=dtype, eager=True).alias(name))
         else:
             columns.append(answers.gather(where))

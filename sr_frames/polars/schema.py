@@ -17,15 +17,16 @@ is expected becomes its JSON text, a lone value where a list is expected a list 
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import polars as pl
 
 from sr_frames.endpoints import WHOLE_ANSWER, ColumnKind, Endpoint
-from sr_frames.polars.convert import objects
 
 __all__ = ["MEMBERSHIPS", "result_schema", "to_series"]
 
@@ -70,7 +71,7 @@ def _texts(value: Any) -> list[str | None] | None:
 
 
 def _integer(value: Any) -> int | None:
-    return None if _missing(value) else int(value)
+    return value if type(value) is int else None
 
 
 def _as_is(value: Any) -> Any:
@@ -80,48 +81,39 @@ def _as_is(value: Any) -> Any:
 _CLEAN = {"label": _text, "text": _text, "integer": _integer, "list": _texts}
 
 
-def to_series(name: str, values: Any, dtype: pl.DataType) -> pl.Series:
-    """``values`` (one per distinct input, as the engine gives them) as a Series of
-    ``dtype``; an answer that does not fit becomes text rather than being lost."""
+def to_series(name: str, values: list[Any], dtype: pl.DataType) -> pl.Series:
+    """``values`` (one per distinct outcome, as the answers hold them) as a Series of
+    ``dtype``; an answer that does not fit becomes text rather than being lost (in an
+    integer column, a value that is no whole number becomes null)."""
     if dtype == MEMBERSHIPS:
-        cleaned = [_as_is(v) if isinstance(v, list) or _missing(v) else [v] for v in objects(values)]
+        cleaned = [_as_is(v) if isinstance(v, list) or _missing(v) else [v] for v in values]
         return pl.Series(name, cleaned, dtype=dtype, strict=False)
     kind = next(k for k, d in _BY_KIND.items() if d == dtype)
-    if kind in ("label", "text") and _all_text(values):
-        return pl.Series(name, objects(values), dtype=dtype)
-    if kind == "integer" and pd.api.types.is_integer_dtype(getattr(values, "dtype", None)):
-        return pl.Series(name, objects(values), dtype=dtype)
     if kind == "list":
-        return _text_lists(name, objects(values))
+        return _text_lists(name, values)
+    found = set(map(type, values)) - {type(None)}  # JSON gives exact types, no subclasses
+    if found <= ({int} if kind == "integer" else {str}):
+        return pl.Series(name, values, dtype=dtype)
     clean = _CLEAN[kind]
-    return pl.Series(name, [clean(v) for v in objects(values)], dtype=dtype)
+    return pl.Series(name, [clean(v) for v in values], dtype=dtype)
 
 
 def _text_lists(name: str, values: list[Any]) -> pl.Series:
     """``values`` (lists, or missing) as ``List(String)``, built from one flat column of
-    items grouped back by position: Polars builds a list column from Python lists one
-    list at a time, a hundred times slower."""
-    where, items, real = [], [], []
-    for position, value in enumerate(values):
-        texts = _texts(value)
-        if texts:
-            where.extend([position] * len(texts))
-            items.extend(texts)
-            real.extend([True] * len(texts))
-        else:  # missing, or an empty list: a placeholder keeps its place
-            where.append(position)
-            items.append(None)
-            real.append(False)
-    flat = pl.DataFrame({"at": pl.Series(where, dtype=pl.UInt32), "item": pl.Series(items, dtype=pl.String),
-                         "real": pl.Series(real, dtype=pl.Boolean)})
-    lists = flat.group_by("at", maintain_order=True).agg(pl.col("item").filter(pl.col("real")))
-    missing = pl.Series([_missing(v) for v in values], dtype=pl.Boolean)
-    return lists.get_column("item").zip_with(~missing, pl.Series([None], dtype=pl.List(pl.String))
-                                            .extend_constant(None, max(len(values) - 1, 0))).rename(name)
-
-
-def _all_text(values: Any) -> bool:
-    """Whether ``values`` is a pandas array of text (what the engine gives for answers
-    that fit their column), so no value needs looking at."""
-    dtype = getattr(values, "dtype", None)
-    return isinstance(dtype, pd.CategoricalDtype | pd.StringDtype)
+    every item (a placeholder for a list with none), grouped back by position: Polars
+    builds a list column from Python lists one list at a time, many times slower."""
+    lists = [v if type(v) is list else None if _missing(v) else _texts(v) for v in values]
+    if not set(map(type, itertools.chain.from_iterable(v for v in lists if v))) <= {str}:
+        lists = [None if v is None else _texts(v) for v in lists]
+    sizes = np.fromiter((len(v) if v else 0 for v in lists), dtype=np.int64, count=len(lists))
+    slots = np.maximum(sizes, 1)
+    items = pl.DataFrame({
+        "at": np.repeat(np.arange(len(lists), dtype=np.uint32), slots),
+        "item": pl.Series(list(itertools.chain.from_iterable(v or (None,) for v in lists)),
+                          dtype=pl.String),
+        "real": np.repeat(sizes > 0, slots),
+    })
+    grouped = items.group_by("at", maintain_order=True).agg(pl.col("item").filter(pl.col("real")))
+    missing = pl.Series([v is None for v in lists], dtype=pl.Boolean)
+    nothing = pl.repeat(None, len(lists), dtype=pl.List(pl.String), eager=True)
+    return grouped.get_column("item").zip_with(~missing, nothing).rename(name)
