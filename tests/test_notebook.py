@@ -1,4 +1,4 @@
-"""The quickstart notebook runs top to bottom, so the tour a new user takes cannot rot."""
+"""The notebooks run top to bottom, so the tours a new user takes cannot rot."""
 
 from pathlib import Path
 
@@ -29,16 +29,28 @@ assert loops == [], loops
 """
 
 
-@pytest.mark.slow
-def test_the_quickstart_notebook_executes(tmp_path, monkeypatch):
+def execute(path, tmp_path, monkeypatch):
+    """Run the notebook at ``path`` top to bottom in a fresh kernel; fail on any error,
+    leaked session, event-loop thread or ResourceWarning."""
     monkeypatch.setenv("SALESROCKS_CACHE_DIR", str(tmp_path / "cache"))
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    notebook = nbformat.read(path, as_version=4)
     assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code"), (
         "the notebook is kept in git without outputs")
     notebook.cells.insert(0, nbformat.v4.new_code_cell(WATCH))
     notebook.cells.append(nbformat.v4.new_code_cell(CHECK))
     NotebookClient(notebook, timeout=180, kernel_name="python3",
-                   resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
     errors = [o for cell in notebook.cells for o in cell.get("outputs", [])
               if o.get("output_type") == "error" or "Unclosed" in str(o.get("text", ""))]
     assert errors == []
+
+
+@pytest.mark.slow
+def test_the_quickstart_notebook_executes(tmp_path, monkeypatch):
+    execute(NOTEBOOK, tmp_path, monkeypatch)
+
+
+@pytest.mark.slow
+def test_the_polars_notebook_executes(tmp_path, monkeypatch):
+    pytest.importorskip("polars")
+    execute(NOTEBOOK.parent / "polars.ipynb", tmp_path, monkeypatch)
