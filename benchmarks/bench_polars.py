@@ -7,7 +7,7 @@ a re-run, so what is measured is the face itself: finding the distinct inputs, r
 the cache, building the result columns and putting them on a million rows.
 
 Each measurement runs in a fresh child process (so one library's allocations do not
-linger in the other's figures), three times each, alternating: the verb's wall time,
+linger in the other's figures), five times each, alternating: the verb's wall time,
 and its peak resident memory growth (RSS, sampled every 2 ms from a thread; the only
 measure that sees Polars' own allocator, which tracemalloc cannot). The medians are
 judged: the Polars verb no slower and using no more memory than the pandas verb.
@@ -32,7 +32,7 @@ from common import Verdict, environment, sandbox_process, time_limit
 
 ROWS = 1_000_000
 DISTINCT = 10_000
-RUNS = 3
+RUNS = 5
 HERE = Path(__file__).resolve().parent
 
 CHILD = """

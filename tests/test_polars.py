@@ -5,6 +5,7 @@ Every test runs against the sandbox over HTTP; the pandas verb on the same data 
 reference, compared value by value after turning both frames into plain Python values.
 """
 
+import inspect
 import math
 import os
 import subprocess
@@ -62,6 +63,16 @@ def messy_leads():
     })
 
 
+def as_pandas(frame):
+    """What a pandas user has for ``frame``: Polars' own conversion (it needs pyarrow),
+    else the columns' Python values."""
+    try:
+        return frame.to_pandas()
+    except ModuleNotFoundError:
+        return pd.DataFrame({c: pd.Series(frame.get_column(c).to_list(), dtype=object).infer_objects()
+                             for c in frame.columns})
+
+
 def plain(value):
     """A cell as plain Python: missing -> None, numpy -> Python, arrays -> lists."""
     if isinstance(value, dict):
@@ -95,7 +106,7 @@ def test_every_read_verb_gives_the_pandas_answers_in_polars_dtypes(sandbox, memb
     frame = messy_leads()
     before = frame.clone()
     # each run asks afresh (cache=False), so both see the same answers from the sandbox
-    expected = getattr(frame.to_pandas().salesrocks, verb)(progress=False, cache=False, **CALLS[verb])
+    expected = getattr(as_pandas(frame).salesrocks, verb)(progress=False, cache=False, **CALLS[verb])
     result = getattr(frame.salesrocks, verb)(progress=False, cache=False, **CALLS[verb])
 
     assert isinstance(result, pl.DataFrame)
@@ -141,7 +152,7 @@ def test_each_distinct_input_is_sent_once_and_answers_reach_every_row(sandbox):
     checked = frame.salesrocks.verify_emails(progress=False)
     received = sorted(r["body"]["email"] for r in sandbox.requests("verify_email"))
     assert received == sorted(addresses), "each distinct normalised address exactly once"
-    expected = frame.to_pandas().salesrocks.verify_emails(progress=False)
+    expected = as_pandas(frame).salesrocks.verify_emails(progress=False)
     assert polars_values(checked) == pandas_values(expected)
     report = checked.salesrocks.report
     assert (report.rows, report.distinct, report.requests_sent) == (2_000, 51, 50)
@@ -150,7 +161,7 @@ def test_each_distinct_input_is_sent_once_and_answers_reach_every_row(sandbox):
 
 def test_the_cache_is_shared_with_the_pandas_verbs(sandbox):
     frame = pl.read_csv(LEADS_CSV)
-    frame.to_pandas().salesrocks.verify_emails(progress=False)
+    as_pandas(frame).salesrocks.verify_emails(progress=False)
     sent = sandbox.stats()["total"]
     checked = frame.salesrocks.verify_emails(progress=False)
     assert sandbox.stats()["total"] == sent, "a pandas run then a Polars run sends nothing more"
@@ -159,7 +170,7 @@ def test_the_cache_is_shared_with_the_pandas_verbs(sandbox):
     # and the other way round: a Polars run fills the cache for pandas
     frame.salesrocks.email_patterns(progress=False)
     sent = sandbox.stats()["total"]
-    again = frame.to_pandas().salesrocks.email_patterns(progress=False)
+    again = as_pandas(frame).salesrocks.email_patterns(progress=False)
     assert sandbox.stats()["total"] == sent and again.attrs["salesrocks"].requests_sent == 0
 
 
@@ -173,11 +184,13 @@ def test_a_lazy_frame_sends_nothing_until_collected_then_each_input_once(sandbox
     schema = checked.collect_schema()
     plan = checked.explain()
     assert sandbox.stats()["total"] == 0, "building, the schema and explain() send nothing"
-    assert "salesrocks" in plan or "PYTHON" in plan
+    assert "python" in plan.lower(), plan
     assert schema["v_email_status"] == pl.Categorical
     assert schema.names()[:2] == ["email", "part"]
 
-    collected = checked.collect(engine="streaming")
+    streaming = ({"engine": "streaming"} if "engine" in inspect.signature(pl.LazyFrame.collect).parameters
+                 else {"streaming": True})  # (Polars before 1.23)
+    collected = checked.collect(**streaming)  # in batches where Polars can
     assert sorted(r["body"]["email"] for r in sandbox.requests("verify_email")) == sorted(addresses)
     assert collected.schema == schema
     assert collected.equals(lf.collect().salesrocks.verify_emails(prefix="v_", progress=False))
@@ -229,7 +242,7 @@ def test_estimate_matches_the_pandas_estimate_and_sends_nothing(sandbox):
     sent = sandbox.stats()["total"]
     for verb, arguments in CALLS.items():
         ours = frame.salesrocks.estimate(verb, **arguments)
-        theirs = frame.to_pandas().salesrocks.estimate(verb, **arguments)
+        theirs = as_pandas(frame).salesrocks.estimate(verb, **arguments)
         assert ours.to_dict() == theirs.to_dict(), verb
     assert sandbox.stats()["total"] == sent
     with pytest.raises(ValueError, match="unknown verb"):
@@ -249,7 +262,7 @@ def test_push_to_list_is_the_pandas_push(sandbox):
     contacts = sr_frames.read_list(list_id)
     assert sorted(contacts["email"].dropna()) == ["ada@acme.com", "bob@example.org"]
     sent = sandbox.count("add_to_list")
-    again = frame.to_pandas().salesrocks.push_to_list(list_id, progress=False)
+    again = as_pandas(frame).salesrocks.push_to_list(list_id, progress=False)
     assert sandbox.count("add_to_list") == sent, "the ledger knows the Polars push"
     assert list(again["sr_contact_id"]) == pushed.get_column("sr_contact_id").to_list()
     assert pushed.salesrocks.report.verb == "push_to_list"
@@ -343,4 +356,4 @@ def test_the_namespace_lists_its_verbs():
     names = dir(pl.DataFrame({"a": [1]}).salesrocks)
     assert {*VERBS, "estimate", "push_to_list", "report"} <= set(names)
     assert FrameVerbs.verify_emails.__doc__ and "column" in str(
-        __import__("inspect").signature(FrameVerbs.verify_emails))
+        inspect.signature(FrameVerbs.verify_emails))
