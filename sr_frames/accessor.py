@@ -20,6 +20,7 @@ import pandas as pd
 
 from sr_frames import checks
 from sr_frames.client.clients import AsyncClient, Client
+from sr_frames.config import budget
 from sr_frames.endpoints import Endpoint, endpoint
 from sr_frames.enrich import engine
 from sr_frames.enrich.columns import attach, check_clashes, input_columns, result_columns
@@ -89,9 +90,7 @@ def _check_options(options: dict[str, Any]) -> None:
     if unknown:
         known = ", ".join(sorted(VerbOptions.__annotations__))
         raise TypeError(f"unknown option(s) {', '.join(unknown)}; verbs take: {known}")
-    limit = options.get("max_requests")
-    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
-        raise ValueError(f"max_requests must be a whole number >= 0, not {limit!r}")
+    budget(options.get("max_requests"))
 
 
 class _Verbs:

@@ -222,6 +222,7 @@ def budget(max_requests: int | None) -> int | None:
     return max_requests
 
 
-def batch_size(given: int | None = None) -> int:
-    """The chunk size: ``given``, else the ``batch_size`` setting, else 100."""
-    return positive(given or settings().batch_size, DEFAULT_BATCH_SIZE, "chunk_size")
+def batch_size(given: int | None = None, *, default: int = DEFAULT_BATCH_SIZE) -> int:
+    """Items per request (contacts per add, phones per verification): ``given``, else
+    the ``batch_size`` setting, else ``default``; checked to be a positive integer."""
+    return positive(given or settings().batch_size, default, "chunk_size")

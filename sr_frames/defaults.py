@@ -63,6 +63,9 @@ DEFAULT_TOKEN_LIFETIME = 3600.0
 """Lifetime assumed when a login answer carries no readable ``expires_in``."""
 
 
+SQLITE_KEYS_PER_SELECT = 500
+"""Keys per ``SELECT ... IN`` when the cache or the ledger reads many rows: well under
+SQLite's bound-parameter limit."""
 CACHE_LOCK_TIMEOUT = 5.0
 """Seconds a cache operation waits for another writer's lock before it gives up (a miss)."""
 
@@ -89,3 +92,29 @@ ENV_BASE_URL = "SALESROCKS_BASE_URL"
 
 
 ENV_CACHE_DIR = "SALESROCKS_CACHE_DIR"
+
+
+SANDBOX_MAX_BODY_BYTES = 4 * 1024 * 1024
+"""Largest request body the sandbox reads (4 MiB; a batch of 100 contacts of fifty
+200-character fields is 1 MB). Beyond it: 413 before the body is read, from the
+``Content-Length`` header when there is one."""
+
+
+SANDBOX_MAX_ITEMS = 1000
+"""Most items in one array field of a sandbox request (phones per Phone Verifier
+request, ids, contacts): ten times the client's batch of 100. Beyond it: 413."""
+
+
+SANDBOX_MAX_FIELD_CHARS = 10_000
+"""Longest string anywhere in a sandbox request body (an address is at most 254).
+Beyond it: 413."""
+
+
+SANDBOX_MAX_JSON_DEPTH = 32
+"""Deepest nesting of arrays and objects in a sandbox request body (the API's deepest
+is 3: contacts inside ``data``). Beyond it: 400."""
+
+
+SANDBOX_READ_TIMEOUT = 10.0
+"""Seconds the sandbox waits for a whole request body; a body still arriving after it
+is answered 408 and the connection closed."""

@@ -96,7 +96,8 @@ def test_every_endpoint_has_a_client_method(ep):
 
 
 def test_methods_take_the_documented_keywords():
-    assert str(inspect.signature(Client.get_lists)) == "(self, page: int = 1, size: int = 100) -> Any"
+    assert str(inspect.signature(Client.get_lists)) == (
+        "(self, page: int = 1, size: int = 100) -> list[typing.Any]")
     assert list(inspect.signature(Client.get_contact).parameters) == ["self", "contact_id"]
     assert list(inspect.signature(Client.find_email).parameters) == [
         "self", "first_name", "last_name", "company_domain"]

@@ -30,6 +30,7 @@ from diskcache.core import MODE_RAW
 
 from sr_frames import config
 from sr_frames.cache.interrupts import interrupts_held
+from sr_frames.cache.rows import raw_rows
 from sr_frames.defaults import CACHE_LOCK_TIMEOUT
 from sr_frames.endpoints import Endpoint
 from sr_frames.endpoints import endpoint as find_endpoint
@@ -46,21 +47,12 @@ __all__ = [
 
 KEY_VERSION = "sr1"
 
-_CHUNK = 500  # keys per SELECT; well under SQLite's bound-parameter limit
-_SELECT = (  # diskcache's table; raw = 1 rows only, so no key is ever unpickled
-    "SELECT key, mode, filename, value FROM Cache WHERE raw = 1 AND key IN ({})"
-    " AND (expire_time IS NULL OR expire_time > ?)"
-)
 _COUNT_BY_TAG = (
     "SELECT tag, COUNT(*) FROM Cache WHERE expire_time IS NULL OR expire_time > ? GROUP BY tag"
 )
 
 
 @functools.cache
-def _select(count: int) -> str:
-    return _SELECT.format(",".join("?" * count))
-
-
 class _Missing:
     def __repr__(self) -> str:
         return "MISSING"
@@ -230,9 +222,7 @@ class ResponseCache:
             # connection), decoded by the JSON-only disk: far faster than a get() per key
             sql, fetch = self._cache._sql, self._cache.disk.fetch
             now, pending = self._clock(), keys if isinstance(keys, list | tuple) else list(keys)
-            for start in range(0, len(pending), _CHUNK):
-                chunk = pending[start : start + _CHUNK]
-                rows = sql(_select(len(chunk)), (*chunk, now)).fetchall()
+            for rows in raw_rows(sql, pending, now=now):
                 decoded = _decode_all(rows)
                 if decoded is not None:
                     found.update(zip((row[0] for row in rows), decoded, strict=True))

@@ -1,9 +1,10 @@
 """The HTTP client: :class:`AsyncClient` (aiohttp) and the blocking :class:`Client`.
 
 Both are driven by the endpoint table: one generic ``call(endpoint, body)`` plus one
-method per endpoint (``verify_email(email)``, ``get_lists(page=1, size=100)``, ...)
-generated from :data:`~sr_frames.endpoints.ENDPOINTS`, with the summary as docstring
-and the request fields as keywords. A body is checked against the table before
+typed method per endpoint (``verify_email(email)``, ``get_lists(page=1, size=100)``, ...),
+inherited from :mod:`sr_frames.client._endpoint_methods`, source generated from
+:data:`~sr_frames.endpoints.ENDPOINTS` with the summary as docstring and the request
+fields as arguments. A body is checked against the table before
 anything is sent (:class:`~sr_frames.errors.RequestValidationError` names the field,
 never its value).
 
@@ -32,16 +33,17 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from sr_frames import config, defaults
+from sr_frames.client._endpoint_methods import AsyncEndpointMethods, EndpointMethods
 from sr_frames.client.auth import LOGINS, TokenManager
 from sr_frames.client.limits import PauseGate, RateLimiter, RequestBudget, RetryBudget
 from sr_frames.client.loop_thread import LoopThread
-from sr_frames.client.methods import async_method, sync_method
+from sr_frames.client.methods import adopt_methods
 from sr_frames.client.retry import backoff_delay, should_retry
 from sr_frames.client.schema import read_answer, validate_body
 from sr_frames.client.transport import Transport
 from sr_frames.config import Secret
 from sr_frames.defaults import MAX_RATE_LIMITED_WAITS
-from sr_frames.endpoints import ENDPOINTS, TOKEN, Endpoint
+from sr_frames.endpoints import TOKEN, Endpoint
 from sr_frames.endpoints import endpoint as find_endpoint
 from sr_frames.errors import AuthenticationError, BudgetExhausted, RateLimitError, SalesRocksError
 
@@ -97,7 +99,7 @@ class _Call:
     budget: RequestBudget | None = None
 
 
-class AsyncClient:
+class AsyncClient(AsyncEndpointMethods):
     """Asynchronous client of the Sales.Rocks API (one aiohttp session, made lazily).
 
     Every argument is optional: arguments win over ``sr_frames.configure()``, which
@@ -308,7 +310,7 @@ def _status_of(error: SalesRocksError) -> str:
 
 # -- the blocking client -------------------------------------------------------------
 
-class Client:
+class Client(EndpointMethods):
     """Blocking client: the same arguments and methods as :class:`AsyncClient`, plain
     return values.
 
@@ -400,9 +402,5 @@ def _shut(runner: LoopThread, aclient: AsyncClient) -> None:
 
 
 Client.__init__.__signature__ = inspect.signature(AsyncClient.__init__)  # type: ignore[attr-defined]
-
-for _ep in ENDPOINTS:
-    if _ep is not TOKEN:
-        setattr(AsyncClient, _ep.method, async_method(_ep))
-        setattr(Client, _ep.method, sync_method(_ep))
-del _ep
+adopt_methods(AsyncClient, AsyncEndpointMethods)
+adopt_methods(Client, EndpointMethods)

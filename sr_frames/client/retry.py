@@ -71,7 +71,7 @@ def parse_retry_after(value: str | None, *, now: Clock = time.time) -> float | N
         return None
     text = value.strip()
     try:
-        seconds = float(text)
+        seconds: float | None = float(text)
     except ValueError:
         seconds = _seconds_until_http_date(text, now)
     if seconds is None or math.isnan(seconds):

@@ -59,7 +59,7 @@ def input_columns(frame: pd.DataFrame, wanted: Mapping[str, tuple[str, str]]) ->
     return found
 
 
-def _by_field(endpoint: Endpoint, answers: list[Any], fields: list[str]) -> list[Sequence[Any]]:
+def _by_field(endpoint: Endpoint, answers: list[Any], fields: list[str]) -> list[list[Any]]:
     """For each field, one value per answer (``None`` where an answer lacks it).
 
     One pass over the answers, taking every field of an answer while it is at hand:

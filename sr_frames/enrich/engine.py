@@ -28,7 +28,7 @@ from sr_frames.cache.scope import cache_scope
 from sr_frames.cache.store import ResponseCache
 from sr_frames.client.clients import AsyncClient, Client, ClientStats
 from sr_frames.client.limits import RequestBudget
-from sr_frames.enrich.dispatch import NOT_FOUND, batch_size, budget_message, leave, send, units
+from sr_frames.enrich.dispatch import NOT_FOUND, budget_message, inputs_per_request, leave, send, units
 from sr_frames.enrich.plan import Plan, Slot, bulk, check_locally
 from sr_frames.enrich.progress import POLL_S, Bar, Tally
 from sr_frames.enrich.report import RunReport, announce, remember, tally
@@ -60,7 +60,7 @@ class _Run:
         self.tally = Tally()
         self.to_send: list[Slot] = []
         self.before: tuple[int, int, int] = (0, 0, 0)
-        self.bar: Bar | None = None
+        self.bar = Bar(verb, 0, 0, enabled=False)  # the run's own bar once it knows what to send
         self.result: RunReport | None = None
         self.budget = None if options.max_requests is None else RequestBudget(options.max_requests)
         self.cache = _open_cache(plan, options)
@@ -104,7 +104,7 @@ class _Run:
         limit = self.options.max_requests
         if limit is None:
             return pending
-        allowed = limit * batch_size(self.plan.endpoint)
+        allowed = limit * inputs_per_request(self.plan.endpoint)
         leave(pending[allowed:], budget_message(limit))
         return pending[:allowed]
 
@@ -219,6 +219,7 @@ def run(plan: Plan, verb: str, options: RunOptions, client: Client | None = None
     finally:
         if owned:
             client.close()
+    assert state.result is not None  # set when the run ends, however it ends
     return state.result
 
 
@@ -262,4 +263,5 @@ async def run_async(plan: Plan, verb: str, options: RunOptions,
     finally:
         if owned:
             await aclient.close()
+    assert state.result is not None  # set when the run ends, however it ends
     return state.result

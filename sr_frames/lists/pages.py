@@ -59,8 +59,9 @@ async def read_pages(aclient: AsyncClient, method: str, body: Mapping[str, Any],
             if not answer:
                 return records
             records.extend(answer)
+            short = len(answer) < size
         capped = capped or probing  # a page after a short one: the service caps the size
-        probing = not capped and len(answers[-1]) < size
+        probing = not capped and short
         page, wave = page + wave, 1 if probing else min(2 * wave, READ_AHEAD)
 
 
