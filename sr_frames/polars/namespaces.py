@@ -18,7 +18,7 @@ from __future__ import annotations
 import inspect
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import polars as pl
@@ -28,13 +28,11 @@ from sr_frames.enrich.estimate import Estimate
 from sr_frames.enrich.report import RunReport
 from sr_frames.lists.push import contact_columns
 
-__all__ = ["NAMESPACE", "READ_VERBS", "ROW_VERBS", "ColumnsOf", "FrameVerbs", "LazyFrameVerbs",
-           "SeriesVerbs", "push_columns", "register"]
+if TYPE_CHECKING:
+    from sr_frames.polars.rows import ColumnsOf
 
-ColumnsOf = Callable[[pd.DataFrame, tuple[Any, ...], dict[str, Any]], list[str]]
-"""Which columns of a frame (given as its columns over no row) a verb called with
-``(args, kwargs)`` reads."""
-
+__all__ = ["NAMESPACE", "READ_VERBS", "ROW_VERBS", "FrameVerbs", "LazyFrameVerbs", "SeriesVerbs",
+           "push_columns", "register"]
 
 def push_columns(shape: pd.DataFrame, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[str]:
     """The columns ``push_to_list(list_id, columns=...)`` sends."""

@@ -9,7 +9,8 @@ result columns on a re-run, as the pandas verbs do).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import polars as pl
@@ -18,10 +19,11 @@ from sr_frames import accessor
 from sr_frames.enrich.report import RunReport
 from sr_frames.polars.convert import from_pandas, to_pandas
 
-if TYPE_CHECKING:
-    from sr_frames.polars.namespaces import ColumnsOf
+ColumnsOf = Callable[[pd.DataFrame, tuple[Any, ...], dict[str, Any]], list[str]]
+"""Which columns of a frame (given as its columns over no row) a verb called with
+``(args, kwargs)`` reads."""
 
-__all__ = ["by_row"]
+__all__ = ["ColumnsOf", "by_row"]
 
 def by_row(frame: pl.DataFrame, verb: str, columns_of: ColumnsOf, args: tuple[Any, ...],
            kwargs: dict[str, Any]) -> tuple[pl.DataFrame, RunReport | None]:
