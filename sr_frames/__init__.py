@@ -40,6 +40,7 @@ from sr_frames.errors import (
     TransportError,
     WorkbookError,
 )
+from sr_frames.polars import register_on_import as _register_polars_on_import
 
 __version__ = "0.1.0"
 
@@ -87,6 +88,7 @@ def __dir__() -> list[str]:
 
 
 _register_dask_on_import()  # ddf.salesrocks once dask.dataframe is imported; imports no Dask
+_register_polars_on_import()  # pl.DataFrame/LazyFrame/Series.salesrocks once polars is imported
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
     from sr_frames.cache.store import CacheInfo, CacheWarning, cache_info, clear_cache
