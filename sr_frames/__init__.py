@@ -38,6 +38,7 @@ from sr_frames.errors import (
     SalesRocksError,
     ServerError,
     TransportError,
+    WorkbookError,
 )
 
 __version__ = "0.1.0"
@@ -122,6 +123,7 @@ __all__ = [
     "SalesRocksError",
     "ServerError",
     "TransportError",
+    "WorkbookError",
     "__version__",
     "cache_info",
     "campaign_stats",

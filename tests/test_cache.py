@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 
 import diskcache
 import pytest
@@ -209,6 +210,89 @@ def test_the_directory_is_private_even_under_a_wide_umask(tmp_path):
             assert stat.S_IMODE(existing.stat().st_mode) == 0o700
     finally:
         os.umask(old)
+
+
+def test_cache_files_are_readable_by_their_owner_only(tmp_path):
+    old = os.umask(0)
+    try:
+        with ResponseCache(tmp_path / "cache") as cache:
+            cache.set(VERIFY_EMAIL, email_key("jane@example.com"), {"answer": {"status": "Valid"}})
+            files = sorted(p.name for p in cache.directory.iterdir())
+            modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in cache.directory.iterdir()}
+    finally:
+        os.umask(old)
+    assert "cache.db" in files
+    assert set(modes.values()) == {0o600}, modes
+
+
+def test_an_existing_directory_keeps_its_owner_permissions(tmp_path):
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    existing.chmod(0o755)
+    with ResponseCache(existing):
+        pass
+    existing.chmod(0o555)  # the owner made it read-only: it stays so
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CacheWarning)  # it cannot be written (unless root)
+            ResponseCache(existing).close()
+        assert stat.S_IMODE(existing.stat().st_mode) == 0o500
+    finally:
+        existing.chmod(0o700)
+
+
+READ_ONLY_RUN = """
+import json, warnings
+import pandas as pd
+import sr_frames
+warnings.simplefilter("always")
+with warnings.catch_warnings(record=True) as seen:
+    checked = pd.DataFrame({"email": ["jane@example.com", "john@example.com"]}).salesrocks.verify_emails(
+        progress=False)
+status = checked["email_status"].astype(object)
+print(json.dumps({"status": status.where(status.notna(), None).tolist(),
+                  "cache_hits": checked.attrs["salesrocks"].cache_hits,
+                  "warnings": [str(w.message) for w in seen]}))
+"""
+
+
+def run_unprivileged(script: str) -> dict:
+    """Run ``script`` in a Python process that file permissions apply to (as root, one
+    without the capability to override them), and answer the JSON it prints."""
+    import json
+    import shutil
+
+    command = [sys.executable, "-c", script]
+    if os.geteuid() == 0:
+        if shutil.which("capsh") is None:
+            pytest.skip("as root, capsh is needed to run without overriding permissions")
+        command = ["capsh", "--drop=cap_dac_override,cap_dac_read_search,cap_fowner", "--",
+                   "-c", 'exec "$0" "$@"', *command]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(pathlib.Path(__file__).parents[1])})
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_a_read_only_cache_directory_is_read_and_never_written(sandbox):
+    import pandas as pd
+
+    leads = pd.DataFrame({"email": ["jane@example.com"]})
+    leads.salesrocks.verify_emails(progress=False)  # jane's answer is in the cache
+    directory = pathlib.Path(os.environ["SALESROCKS_CACHE_DIR"])
+    for path in [*directory.iterdir(), directory]:
+        path.chmod(0o400 if path.is_file() else 0o500)
+    try:
+        before = {p.name: p.stat().st_mtime_ns for p in directory.iterdir()}
+        run = run_unprivileged(READ_ONLY_RUN)
+        after = {p.name: p.stat().st_mtime_ns for p in directory.iterdir()}
+    finally:
+        directory.chmod(0o700)
+    assert run["cache_hits"] == 1, "jane was answered from the cache"
+    assert sandbox.count("verify_email") == 2, "only john was asked"
+    assert run["status"][0] is not None and run["status"][1] is not None
+    assert len(run["warnings"]) == 1 and "cannot be written" in run["warnings"][0]
+    assert after == before, "nothing written"
 
 
 class PlantsMarker:

@@ -16,6 +16,7 @@ PUBLIC = [
     "ConnectionDropped", "Estimate", "InvalidResponseError", "MissingCredentialsError",
     "NotFoundError", "PermissionDeniedError", "RateLimitError", "RequestTimeout",
     "RequestValidationError", "RunReport", "SalesRocksError", "ServerError", "TransportError",
+    "WorkbookError",
     "__version__", "cache_info", "campaign_stats", "clear_cache", "configure",
     "create_email_connections", "create_email_warmers", "create_list", "delete_contacts",
     "forget_logins", "get_lists", "last_report", "read_list", "read_table", "reconcile", "update_contacts",

@@ -50,6 +50,8 @@ class RunOptions:
     max_requests: int | None = None
     cache_only: bool = False
     cache_dir: str | None = None
+    announce: bool = True
+    """Show the report when done (a caller running several plans shows one of its own)."""
 
 
 class _Run:
@@ -212,7 +214,8 @@ def _running(plan: Plan, verb: str, options: RunOptions, aclient: AsyncClient) -
         if state.bar is not None:
             state.bar.close()
         state.result = state.report(before, aclient.stats, interrupted)
-        announce(state.result, options.progress)
+        if options.announce or interrupted:
+            announce(state.result, options.progress)
 
 
 def run(plan: Plan, verb: str, options: RunOptions, client: Client | None = None) -> RunReport:
