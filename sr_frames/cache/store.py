@@ -265,7 +265,7 @@ class ResponseCache:
         values = [body.get(name) for body in bodies]
         if name in endpoint.secret_fields or not all(type(v) is str for v in values):
             return [key(body) for body in bodies]
-        texts: list[str] = values  # type: ignore[assignment]  (all str, checked just above)
+        texts = [str(v) for v in values]  # all str already (checked above)
         scope = _dumps(account if endpoint.account_scoped else None)
         head = (f'{{"account":{scope},"base_url":{_dumps(base_url.rstrip("/"))},'
                 f'"body":{{{_quote(name)}:')
