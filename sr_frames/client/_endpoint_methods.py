@@ -5,7 +5,7 @@ Do not edit: after changing the endpoint table, run ``python -m sr_frames.client
 
 from typing import Any
 
-from sr_frames.client.methods import AsyncEndpointCalls, EndpointCalls
+from sr_frames.client.methods import AsyncEndpointCalls, EndpointCalls, hidden
 
 __all__ = ["AsyncEndpointMethods", "EndpointMethods"]
 
@@ -139,6 +139,7 @@ class AsyncEndpointMethods(AsyncEndpointCalls):
         connection, 5xx).
         secret is a secret: never logged.
         """
+        secret = hidden(secret)  # masked in a traceback's locals from here on
         return await self._call_endpoint(
             "create_email_connection",
             sender_name=sender_name,
@@ -399,6 +400,7 @@ class EndpointMethods(EndpointCalls):
         connection, 5xx).
         secret is a secret: never logged.
         """
+        secret = hidden(secret)  # masked in a traceback's locals from here on
         return self._call_endpoint(
             "create_email_connection",
             sender_name=sender_name,

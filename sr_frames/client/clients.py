@@ -25,6 +25,7 @@ import concurrent.futures
 import inspect
 import json
 import logging
+import os
 import random
 import time
 import weakref
@@ -39,7 +40,7 @@ from sr_frames.client.limits import PauseGate, RateLimiter, RequestBudget, Retry
 from sr_frames.client.loop_thread import LoopThread
 from sr_frames.client.methods import adopt_methods
 from sr_frames.client.retry import backoff_delay, should_retry
-from sr_frames.client.schema import read_answer, validate_body
+from sr_frames.client.schema import conceal, read_answer, validate_body, wire_body
 from sr_frames.client.transport import Transport
 from sr_frames.config import Secret
 from sr_frames.defaults import MAX_RATE_LIMITED_WAITS
@@ -112,7 +113,10 @@ class AsyncClient(AsyncEndpointMethods):
     attempts to that many per second; ``max_retries`` (default 3) counts retries after
     the first attempt; ``timeout`` (default 30 s) bounds each attempt from the moment
     it leaves our queue; a 429 whose ``Retry-After`` exceeds ``retry_after_ceiling``
-    (default 60 s) raises ``RateLimitError`` instead of waiting. ``clock``, ``sleep``
+    (default 60 s) raises ``RateLimitError`` instead of waiting. ``ca_bundle`` (a PEM
+    file or directory; default ``SALESROCKS_CA_BUNDLE``, ``REQUESTS_CA_BUNDLE``,
+    ``SSL_CERT_FILE``) is trusted besides the system's CAs; answers beyond
+    ``max_answer_bytes`` (default 8 MiB, decompressed) fail unread. ``clock``, ``sleep``
     and ``rng`` are there for tests; ``limiter`` (anything with ``async wait()``)
     replaces the client's own pacing, so processes can share one rate limit. Use
     ``async with`` or ``await close()``; the client belongs to the event loop it first
@@ -131,6 +135,8 @@ class AsyncClient(AsyncEndpointMethods):
         timeout: float | None = None,
         *,
         retry_after_ceiling: float | None = None,
+        ca_bundle: str | os.PathLike[str] | None = None,
+        max_answer_bytes: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         rng: random.Random | None = None,
@@ -139,7 +145,9 @@ class AsyncClient(AsyncEndpointMethods):
         s = config.settings(username=username, password=password, token=token, base_url=base_url,
                      max_concurrency=max_concurrency, rate_limit=rate_limit,
                      max_retries=max_retries, timeout=timeout,
-                     retry_after_ceiling=retry_after_ceiling)
+                     retry_after_ceiling=retry_after_ceiling,
+                     ca_bundle=None if ca_bundle is None else os.fspath(ca_bundle),
+                     max_answer_bytes=max_answer_bytes)
         self.base_url: str = s.resolved_base_url
         self.max_concurrency: int = config.checked_number(s.max_concurrency, defaults.DEFAULT_MAX_CONCURRENCY,
                                              "max_concurrency", integer=True)
@@ -154,7 +162,7 @@ class AsyncClient(AsyncEndpointMethods):
         self.stats = ClientStats()
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._budget = RetryBudget()
+        self._budget = RetryBudget(clock=clock)
         self._gate = PauseGate(clock=clock, sleep=sleep)
         self._limiter = limiter or (None if self.rate_limit is None
                                     else RateLimiter(self.rate_limit, clock=clock, sleep=sleep))
@@ -166,7 +174,10 @@ class AsyncClient(AsyncEndpointMethods):
         self._auth = TokenManager(username=s.username, password=s.password, token=s.token,
                                   fetch=self._fetch_token, clock=clock, shared=shared)
         self._transport = Transport(self.base_url, connections=self.max_concurrency + 1,
-                                    timeout=self.timeout)
+                                    timeout=self.timeout, ca_bundle=s.ca_bundle,
+                                    max_answer_bytes=config.checked_number(
+                                        s.max_answer_bytes, defaults.DEFAULT_MAX_ANSWER_BYTES,
+                                        "max_answer_bytes", integer=True))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, account={self.account!r})"
@@ -203,7 +214,8 @@ class AsyncClient(AsyncEndpointMethods):
         request from it; when none is left, ``BudgetExhausted`` is raised unsent.
         """
         ep = endpoint if isinstance(endpoint, Endpoint) else find_endpoint(endpoint)
-        wire = Secret(json.dumps(validate_body(ep, body), allow_nan=False))
+        body = conceal(ep, body)  # from here on, no frame holds a secret unwrapped
+        wire = wire_body(ep, body)
         try:
             answer = await self._send(_Call(ep, wire, budget=budget))
         except SalesRocksError:
@@ -258,9 +270,12 @@ class AsyncClient(AsyncEndpointMethods):
         process it paces), or re-raise it when the wait is too long."""
         call.waits += 1
         wait = error.retry_after
-        if wait is None:
-            wait = error.retry_after = backoff_delay(call.waits, self._rng)
-        self._gate.pause(wait)  # even when too long to wait: later requests then fail fast
+        if wait is None:  # no usable Retry-After: an ordinary retry, counted as one
+            if not self._may_retry(call, error):
+                raise error
+            wait = error.retry_after = backoff_delay(call.retries, self._rng)
+        # a pause the client keeps is never longer than the ceiling, so later calls work
+        self._gate.pause(min(wait, self.retry_after_ceiling))
         if self._limiter is not None and wait <= self.retry_after_ceiling:
             await self._limiter.pause(wait)  # a longer one would make others sleep it out
         if wait > self.retry_after_ceiling or call.waits > MAX_RATE_LIMITED_WAITS:

@@ -9,7 +9,9 @@ see ``Client.verify_email(email: str) -> dict[str, Any]``. After a change to
 
 Signatures and docstrings come from :func:`~sr_frames.client.methods.method_signature`
 and :func:`~sr_frames.client.methods.method_doc`; every body is the same one-line call
-of the shared path. Nothing imports this module at run time.
+of the shared path, after rebinding secret parameters to
+:func:`~sr_frames.client.methods.hidden` (so no frame's locals show them). Nothing
+imports this module at run time.
 """
 
 from __future__ import annotations
@@ -104,9 +106,15 @@ def _method(ep: Endpoint, is_async: bool) -> list[str]:
     lines = _call(f"{prefix} {ep.method}", args, f" -> {annotation_source(sig.return_annotation)}:",
                   " " * 4)
     lines += _docstring(method_doc(ep), " " * 8)
+    lines += [f"        {p.name} = hidden({p.name})  # masked in a traceback's locals from here on"
+              for p in params if p.name in _secret_keywords(ep)]
     call = "return await self._call_endpoint" if is_async else "return self._call_endpoint"
     lines += _call(call, [f'"{ep.method}"', *(f"{p.name}={p.name}" for p in params)], "", " " * 8)
     return lines
+
+
+def _secret_keywords(ep: Endpoint) -> set[str]:
+    return {f.keyword for f in ep.fields if f.secret}
 
 
 def render_endpoint_methods() -> str:
@@ -121,7 +129,9 @@ def render_endpoint_methods() -> str:
     body = "\n\n\n".join(classes)
     imports = "from typing import Any\n\n" if "Any" in body else ""
     names = ", ".join(f'"{name}"' for name, *_ in _CLASSES)
-    return (f"{_HEADER}\n{imports}from sr_frames.client.methods import AsyncEndpointCalls, EndpointCalls\n\n"
+    helpers = ", hidden" if "hidden(" in body else ""
+    return (f"{_HEADER}\n{imports}from sr_frames.client.methods import AsyncEndpointCalls, EndpointCalls"
+            f"{helpers}\n\n"
             f"__all__ = [{names}]\n\n\n{body}\n")
 
 

@@ -16,6 +16,7 @@ import textwrap
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from sr_frames.config import Secret
 from sr_frames.endpoints import BY_METHOD, Endpoint
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "adopt_methods",
     "answer_type",
     "body_from",
+    "hidden",
     "method_doc",
     "method_signature",
 ]
@@ -76,6 +78,13 @@ def method_doc(ep: Endpoint) -> str:
         body.append(f"{', '.join(sorted(ep.secret_fields))} is a secret: never logged.")
     wrapped = [part for line in body for part in textwrap.wrap(line, DOC_WIDTH, break_on_hyphens=False)]
     return "\n".join([ep.summary, "", *wrapped])
+
+
+def hidden(value: Any) -> Any:
+    """A secret argument wrapped in :class:`~sr_frames.config.Secret` (anything else as
+    it is). The generated methods rebind their secret parameters to it first thing, so
+    that no frame's locals show a secret in a rendered traceback."""
+    return Secret(value) if isinstance(value, str) else value
 
 
 def body_from(ep: Endpoint, arguments: Mapping[str, Any]) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from diskcache import Cache
 from sr_frames import config
 from sr_frames.cache.interrupts import interrupts_held
 from sr_frames.cache.rows import raw_rows
-from sr_frames.cache.store import JSONOnlyDisk
+from sr_frames.cache.store import JSONOnlyDisk, private_files
 from sr_frames.cells import contact_id
 from sr_frames.defaults import LEDGER_LOCK_TIMEOUT
 from sr_frames.endpoints import CONTACT_RESERVED
@@ -101,6 +101,7 @@ class Ledger:
         self.tag = _scope(base_url, account, list_id)
         self._cache = Cache(str(self.directory), timeout=LEDGER_LOCK_TIMEOUT, disk=JSONOnlyDisk,
                             tag_index=True, eviction_policy="none")
+        private_files(self.directory)
 
     def __enter__(self) -> Ledger:
         return self
