@@ -10,6 +10,8 @@ over HTTP on 127.0.0.1.
 import os
 import random
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +36,7 @@ from sr_frames.dask import accessor as dask_accessor  # noqa: E402
 from sr_frames.dask import shared_limit  # noqa: E402
 from sr_frames.endpoints import endpoint  # noqa: E402
 from sr_frames.enrich.plan import make_plan  # noqa: E402
+from sr_frames.sandbox import SandboxControl  # noqa: E402
 
 dask_accessor.register()
 
@@ -122,6 +125,45 @@ def cluster(tmp_path_factory):
         local.close()
         log.close()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def sandbox_process():
+    """The sandbox in a process of its own, for the tests that judge timing: it then logs
+    when requests reached it, not when this busy process (scheduler, client) got round
+    to reading them."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    child = subprocess.Popen([sys.executable, "-m", "sr_frames.cli", "sandbox", "--port", str(port)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env={**os.environ, "PYTHONPATH": ROOT})
+    control = SandboxControl(f"http://127.0.0.1:{port}")
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                control.stats()
+                break
+            except (OSError, RuntimeError):
+                assert child.poll() is None and time.monotonic() < deadline, "the sandbox did not start"
+                time.sleep(0.05)
+        yield control
+    finally:
+        child.send_signal(signal.SIGINT)
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+@pytest.fixture
+def sandbox_apart(sandbox_process, monkeypatch):
+    """A clean :func:`sandbox_process` that the verbs of this test talk to."""
+    sandbox_process.reset()
+    monkeypatch.setenv(defaults.ENV_BASE_URL, sandbox_process.url)
+    return sandbox_process
 
 
 @pytest.fixture
@@ -222,7 +264,8 @@ def test_empty_partitions_give_what_pandas_gives(sandbox):
             pd.testing.assert_frame_equal(result, expected)
 
 
-def test_the_rate_limit_is_one_limit_for_the_whole_cluster(sandbox, dask_client):
+def test_the_rate_limit_is_one_limit_for_the_whole_cluster(sandbox_apart, dask_client):
+    sandbox = sandbox_apart
     sandbox.configure(rate_limit=25)
     sr_frames.configure(rate_limit=25)
     ddf, frame = leads(partitions=12, rows=300, distinct=160)
@@ -230,7 +273,6 @@ def test_the_rate_limit_is_one_limit_for_the_whole_cluster(sandbox, dask_client)
     result = ddf.salesrocks.verify_emails().compute()
 
     sent = [r["t"] for r in sandbox.requests("verify_email")]
-    print("SPAN", max(sent) - min(sent), len(sent), busiest_second(sent), sandbox.stats()["rate_limited"])
     assert len(sent) == len(valid_addresses(frame["email"]))
     assert busiest_second(sent) <= 26, "three workers together keep to 25 requests a second"
     assert max(sent) - min(sent) >= (len(sent) - 26) / 25
@@ -276,6 +318,15 @@ def test_max_requests_is_one_budget_for_the_whole_computation(sandbox, dask_clie
     again = ddf.salesrocks.verify_emails(max_requests=len(valid)).compute()
     assert sandbox.count("verify_email") == len(valid)
     assert not again["email_error"].fillna("").str.startswith("not sent").any()
+
+
+def test_on_one_machine_the_limits_stay_in_the_cache_directory(sandbox, dask_client):
+    ddf, _ = leads(partitions=6, rows=50, distinct=40)
+    with dask.config.set(scheduler="threads"):  # chosen over the distributed client
+        ddf.salesrocks.verify_emails(max_requests=7).compute()
+    assert sandbox.count("verify_email") == 7
+    cache_dir = sr_frames.config.settings().resolved_cache_dir
+    assert (cache_dir / shared_limit.SHARED_SUBDIR / "limits.db").is_file()
 
 
 def test_arguments_are_checked_when_the_graph_is_built():
@@ -331,7 +382,8 @@ def test_a_429_pause_holds_back_every_process(tmp_path):
         limiter.close()
 
 
-def test_a_429_to_one_worker_pauses_them_all(sandbox, dask_client):
+def test_a_429_to_one_worker_pauses_them_all(sandbox_apart, dask_client):
+    sandbox = sandbox_apart
     sandbox.configure(latency_ms=20)
     sandbox.add_fault("status", path="verify_email", status=429, retry_after=1.0, times=1)
     ddf, frame = leads(partitions=12, rows=1_000, distinct=900)
@@ -347,7 +399,6 @@ def test_a_429_to_one_worker_pauses_them_all(sandbox, dask_client):
     assert after, "sending resumed once the pause was over"
     # only requests already on their way when the 429 was answered arrive during it
     # (each worker alone sends hundreds a second)
-    print("OFFSETS", sorted(round(r["t"] - told, 3) for r in sandbox.requests("verify_email") if told < r["t"] < told + 1.1))
     assert stats["during_pause"] == 0, stats
 
 
