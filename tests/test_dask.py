@@ -204,6 +204,8 @@ def test_building_sends_nothing_computing_sends_each_distinct_address_once(
     again = ddf.salesrocks.verify_emails().compute()
     assert sandbox.count("verify_email") == len(valid), "a re-run sends nothing"
     pd.testing.assert_frame_equal(again, result)
+    records = again["email_mx_records"].dropna()
+    assert len(records) and all(type(r) is list for r in records), "lists, as JSON gives them"
 
     expected = frame.salesrocks.verify_emails(progress=False)
     assert sandbox.count("verify_email") == len(valid), "the answers are in this process's cache"

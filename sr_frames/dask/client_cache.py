@@ -101,6 +101,15 @@ def desk_for(client: Any, cache_dir: str) -> str:
     return desk.topic
 
 
+def _as_json(value: Any) -> Any:
+    """``value`` as JSON gives it: Dask's messages turn lists into tuples on the way."""
+    if isinstance(value, list | tuple):
+        return [_as_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _as_json(v) for k, v in value.items()}
+    return value
+
+
 class ClientCache:
     """A worker's view of the user's cache: ``get_many``, ``set`` and ``close`` of a
     ``ResponseCache``, served by the :class:`CacheDesk` at ``topic``.
@@ -129,7 +138,7 @@ class ClientCache:
         for start in range(0, len(missing), LOOKUP_CHUNK):
             chunk = missing[start:start + LOOKUP_CHUNK]
             found = self._ask("lookup", chunk)
-            self._looked_up.update((k, found.get(k)) for k in chunk)
+            self._looked_up.update((k, _as_json(found.get(k))) for k in chunk)
         return {k: self._looked_up[k] for k in wanted if self._looked_up[k] is not None}
 
     def set(self, endpoint: Endpoint, key: str, value: Any, *, not_found: bool = False) -> None:
