@@ -18,8 +18,9 @@ lazy Dask DataFrame with the same result columns; building it sends nothing, and
 Settings (credentials, base URL, cache directory, limits) are resolved when the verb is
 called, in the calling process, and travel inside the tasks as :class:`WorkerSettings`,
 whose repr is masked and whose Dask token holds a keyed fingerprint of the credentials,
-never the credentials. The cache directory is shared by the worker processes of a
-machine; so are the configured ``rate_limit`` and a ``max_requests`` budget, kept in
+never the credentials. On a distributed cluster the tasks use the cache of the calling
+process and the cluster's one rate limit, pause and budget (:mod:`sr_frames.dask.cluster`);
+with a local scheduler they share the cache directory and the files of
 :mod:`sr_frames.dask.shared_limit`. The look-up table (about 1 kB per distinct input) must
 fit in a worker's memory; the rows need not.
 
