@@ -1,17 +1,20 @@
 """Cache hits: a re-run over 100,000 distinct addresses, every one already cached.
 
 The cache is filled first with one answer per address, written through
-``ResponseCache.set`` under the key the engine builds (``ResponseCache.key`` over
-``cache_scope(base_url)`` and the normalised body ``{"email": ...}``). Then:
+``ResponseCache.write_rows`` (as a run writes them) under the key the engine builds
+(``ResponseCache.key`` over ``cache_scope(base_url)`` and the normalised body
+``{"email": ...}``). Then:
 
 * the verb: ``verify_emails`` over the 100,000 rows, which must send nothing;
-* the floor: a bare ``diskcache.Cache.get`` loop over the same keys (no JSON decoding,
-  no frame), the least any answer-from-cache can cost;
-* for context, not judged: the same loop with ``json.loads`` of each value, since a
-  verb has to decode every answer to build its columns.
+* the floor: the same rows read straight from the cache's SQLite file, 500 keys to a
+  ``SELECT key, value FROM Cache WHERE key IN (...)``, and each value decoded with
+  ``json.loads``: the least any answer-from-cache can cost, since a verb has to read
+  and decode every answer to build its columns;
+* for context, not judged: a bare ``diskcache.Cache.get`` loop over the same keys (no
+  JSON decoding, no frame), the floor this benchmark used to judge against.
 
-Each is timed three times, the median kept. Targets: the verb within 2x of the floor,
-and under 30 us per row.
+They are run one after the other, three times, the median kept. Targets: the verb
+within 1.25x of the floor, and under 30 us per row.
 
 Run: ``python benchmarks/bench_cache.py``
 """
@@ -19,6 +22,7 @@ Run: ``python benchmarks/bench_cache.py``
 from __future__ import annotations
 
 import json
+import sqlite3
 import statistics
 import time
 
@@ -39,12 +43,12 @@ def fill(cache_dir: str, base_url: str, emails: list[str], answer: dict) -> list
     """Write one answer per address as the engine would; answers the keys."""
     verifier = endpoint("verify_email")
     scope = cache_scope(base_url)
-    keys = []
+    keys = [ResponseCache.key(verifier, {"email": email}, base_url=scope) for email in emails]
     with ResponseCache(cache_dir) as cache:
-        for email in emails:
-            key = ResponseCache.key(verifier, {"email": email}, base_url=scope)
-            cache.set(verifier, key, {"answer": {**answer, "email": email}})
-            keys.append(key)
+        rows = [cache.row(verifier, key, {"answer": {**answer, "email": email}})
+                for key, email in zip(keys, emails, strict=True)]
+        for start in range(0, len(rows), 1000):
+            cache.write_rows(rows[start:start + 1000])
     return keys
 
 
@@ -54,6 +58,26 @@ def floor_seconds(cache_dir: str, keys: list[str], decode: bool = False) -> floa
         found = [json.loads(get(key)) for key in keys] if decode else [get(key) for key in keys]
     if any(value is None for value in found):
         raise SystemExit("the floor loop missed a key: the cache was not filled as expected")
+    return watch.seconds
+
+
+def sqlite_floor_seconds(cache_dir: str, keys: list[str], chunk: int = 500) -> float:
+    """Chunked ``SELECT ... IN`` on the cache's own table plus ``json.loads`` of each row."""
+    connection = sqlite3.connect(f"{cache_dir}/cache.db")
+    try:
+        with Stopwatch() as watch:
+            found = {}
+            for start in range(0, len(keys), chunk):
+                part = keys[start:start + chunk]
+                rows = connection.execute(
+                    f"SELECT key, value FROM Cache WHERE key IN ({','.join('?' * len(part))})",
+                    part).fetchall()
+                for key, value in rows:
+                    found[key] = json.loads(value)
+    finally:
+        connection.close()
+    if len(found) != len(keys):
+        raise SystemExit("the SQLite floor missed a key: the cache was not filled as expected")
     return watch.seconds
 
 
@@ -74,29 +98,32 @@ def main() -> None:
             sample = client.verify_email(emails[0])
         started = time.perf_counter()
         keys = fill(str(cache_dir), control.url, emails, sample)
-        verdict.figure("cache filled through ResponseCache.set",
+        verdict.figure("cache filled through ResponseCache.write_rows",
                        f"{time.perf_counter() - started:8.1f} s")
         leads = pd.DataFrame({"email": emails})
         before = control.count("verify_email")
-        floors, decoded, verbs = [], [], []
+        floors, gets, verbs = [], [], []
         for _ in range(RUNS):  # alternated, so all see the same state of the machine
-            floors.append(floor_seconds(str(cache_dir), keys))
-            decoded.append(floor_seconds(str(cache_dir), keys, decode=True))
+            floors.append(sqlite_floor_seconds(str(cache_dir), keys))
+            gets.append(floor_seconds(str(cache_dir), keys))
             verbs.append(verb_seconds(leads))
         if control.count("verify_email") != before:
             raise SystemExit("the verb sent requests although every address was cached")
     floor, verb = statistics.median(floors), statistics.median(verbs)
-    with_json = statistics.median(decoded)
+    bare_get = statistics.median(gets)
     per_row = verb / ROWS * 1e6
-    verdict.figure("bare diskcache get loop (the floor)",
-                   f"{floor:8.3f} s  ({floor / ROWS * 1e6:.1f} us/row)")
-    verdict.figure("get + json.loads loop (not judged)",
-                   f"{with_json:8.3f} s  ({with_json / ROWS * 1e6:.1f} us/row)")
+    ratios = sorted(v / f for v, f in zip(verbs, floors, strict=True))
+    verdict.figure("chunked SELECT ... IN + json.loads (the floor)",
+                   f"{floor:8.3f} s  ({floor / ROWS * 1e6:.1f} us/row; runs "
+                   + ", ".join(f"{v:.2f}" for v in floors) + ")")
+    verdict.figure("bare diskcache get loop, no decoding (not judged)",
+                   f"{bare_get:8.3f} s  ({bare_get / ROWS * 1e6:.1f} us/row)")
     verdict.figure("verify_emails, all from the cache",
                    f"{verb:8.3f} s  ({per_row:.1f} us/row; runs "
                    + ", ".join(f"{v:.2f}" for v in verbs) + ")")
-    verdict.target("verb / floor", f"{verb / floor:.2f}x", "<= 2x", verb / floor <= 2.0)
-    verdict.figure("verb / (get + json.loads) (not judged)", f"{verb / with_json:8.2f}x")
+    verdict.target("verb / floor", f"{verb / floor:.2f}x [{ratios[0]:.2f}-{ratios[-1]:.2f}]",
+                   "<= 1.25x", verb / floor <= 1.25)
+    verdict.figure("verb / bare get loop (not judged)", f"{verb / bare_get:8.2f}x")
     verdict.target("time per row", f"{per_row:.1f} us", "< 30 us", per_row < 30.0)
     verdict.finish()
 

@@ -30,6 +30,16 @@ USERNAME = "bench@example.com"
 PASSWORD = "benchmark password"
 
 
+def child_environment(**extra: str) -> dict[str, str]:
+    """The environment for a child Python that must run the same ``sr_frames`` as this
+    process (the checkout the benchmark runs from, not another installed copy)."""
+    import sr_frames
+
+    root = str(Path(sr_frames.__file__).resolve().parent.parent)
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else ""), **extra}
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -47,7 +57,8 @@ def sandbox_process(*, latency_ms: float = 0.0, rate_limit: float | None = None,
     if rate_limit is not None:
         command += ["--rate-limit", str(rate_limit)]
     with tempfile.TemporaryFile("w+") as log:
-        child = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        child = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                                 env=child_environment())
         try:
             control = SandboxControl(f"http://127.0.0.1:{port}", timeout=10.0)
             _wait_until_serving(control, child, log, ready_within)

@@ -6,7 +6,8 @@ telecom regulators reserve for fiction where a country has one) and carries the 
 real lead lists have, so every verb and the workbook round-trip have something to chew
 on: typos, blanks, duplicates that differ only in case or spaces, role and disposable
 addresses, phones in every national and international format, ids and postal codes with
-leading zeros, LinkedIn handles as bare names or full URLs.
+leading zeros, LinkedIn handles as bare names or full URLs, and a ``country`` column
+written as people write it (names, ISO codes, local names, a few blanks).
 
 The generator is seeded and writes fixed timestamps, so running it again reproduces
 both files byte for byte.
@@ -38,6 +39,12 @@ COLUMNS = [
     "linkedin", "company_linkedin", "postal_code", "stage",
 ]
 STAGES = ["New", "Contacted", "Qualified", "Proposal", "Won", "Lost"]
+# how people write the six countries in a "country" column: names, ISO codes, local names
+COUNTRY_SPELLINGS = {
+    "UK": ["United Kingdom", "GB", "UK", "England"], "US": ["United States", "US", "USA"],
+    "DE": ["Germany", "DE", "Deutschland"], "FR": ["France", "FR", "france"],
+    "MK": ["North Macedonia", "MK", "Macedonia"], "AU": ["Australia", "AU"],
+}
 
 FIRST_NAMES = [
     "José", "Zoë", "Anne-Marie", "Łukasz", "Søren", "Chloé", "Mateo", "Aoife", "Jürgen",
@@ -216,6 +223,7 @@ def make_lead(n: int, company: Company, rng: random.Random) -> dict[str, Any]:
         "company_linkedin": company.linkedin,
         "postal_code": rng.choice(country.postal_codes) if rng.random() > 0.04 else None,
         "stage": rng.choice(STAGES) if rng.random() > 0.05 else None,
+        "_country": company.country,
     }
     if rng.random() < 0.03 and lead["first_name"]:
         lead["first_name"] = f" {lead['first_name']} "
@@ -238,10 +246,22 @@ def make_leads(rng: random.Random, rows: int = ROWS) -> list[dict[str, Any]]:
             leads.append(repeat_of(rng.choice(leads[:-1]), n, rng))
         else:
             leads.append(make_lead(n, rng.choice(companies), rng))
+    spelling = random.Random(SEED + 1)  # its own generator: the other columns stay as they were
     for lead in leads:
         first, last = lead["first_name"] or "", lead["last_name"] or ""
         lead["full_name"] = f"{first} {last}"  # what the workbook's =B2&" "&C2 shows
+        lead["country"] = country_cell(lead.pop("_country"), lead["phone"], spelling)
     return leads
+
+
+def country_cell(country: str, phone: Any, rng: random.Random) -> str | None:
+    """The lead's country as someone typed it; ``.io`` start-ups are where their phone is."""
+    if country == "IO":
+        text = str(phone or "")
+        country = "UK" if text.startswith("+44") else "US" if text.startswith("+1") else ""
+    if not country or rng.random() < 0.04:
+        return None
+    return rng.choice(COUNTRY_SPELLINGS[country])
 
 
 # -- files --------------------------------------------------------------------------
@@ -251,12 +271,12 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 THIN = Side(style="thin", color="9BA7B4")
 GRID = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-WIDTHS = [10, 14, 18, 30, 26, 36, 22, 44, 40, 12, 12, 28]
+WIDTHS = [10, 14, 18, 30, 26, 36, 22, 44, 40, 12, 12, 28, 16]
 
 
 def write_csv(leads: list[dict[str, Any]], path: Path) -> None:
     # UTF-8 with a byte order mark: what Excel writes as "CSV UTF-8" and reads back
-    frame = pd.DataFrame(leads, columns=[*COLUMNS, "full_name"], dtype=object)
+    frame = pd.DataFrame(leads, columns=[*COLUMNS, "full_name", "country"], dtype=object)
     # the text the workbook shows for a postal code stored as a number formatted "00000"
     frame["postal_code"] = [f"{p:05d}" if isinstance(p, int) else p for p in frame["postal_code"]]
     frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
@@ -274,12 +294,12 @@ def write_xlsx(leads: list[dict[str, Any]], path: Path) -> None:
 
 def fill_leads(ws: Any, leads: list[dict[str, Any]]) -> None:
     ws.title = "Leads"
-    ws.append([*COLUMNS, "full_name"])
+    ws.append([*COLUMNS, "full_name", "country"])
     for cell in ws[1]:
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, GRID
         cell.alignment = Alignment(horizontal="center", vertical="center")
     for row, lead in enumerate(leads, start=2):
-        ws.append([*(lead[c] for c in COLUMNS), f'=B{row}&" "&C{row}'])
+        ws.append([*(lead[c] for c in COLUMNS), f'=B{row}&" "&C{row}', lead["country"]])
         ws.cell(row, 1).number_format = "@"
         if isinstance(lead["postal_code"], int):
             ws.cell(row, 10).number_format = "00000"
@@ -287,7 +307,7 @@ def fill_leads(ws: Any, leads: list[dict[str, Any]]) -> None:
     for index, width in enumerate(WIDTHS, start=1):
         ws.column_dimensions[ws.cell(1, index).column_letter].width = width
     ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:L{len(leads) + 1}"
+    ws.auto_filter.ref = f"A1:M{len(leads) + 1}"
     stage = DataValidation(type="list", formula1='"' + ",".join(STAGES) + '"', allow_blank=True,
                            error="Pick a stage from the list", errorTitle="Unknown stage")
     stage.add(f"K2:K{len(leads) + 1}")

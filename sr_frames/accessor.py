@@ -14,18 +14,22 @@ import functools
 import inspect
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
+import numpy as np
 import pandas as pd
 
 from sr_frames import checks
-from sr_frames.client.clients import AsyncClient, Client
+from sr_frames.cells import is_missing
+from sr_frames.config import budget
 from sr_frames.endpoints import Endpoint, endpoint
-from sr_frames.enrich import engine
 from sr_frames.enrich.columns import attach, check_clashes, input_columns, result_columns
-from sr_frames.enrich.estimate import Estimate, estimate_plan
 from sr_frames.enrich.plan import Plan, bulk, check_locally, make_plan
 from sr_frames.enrich.report import RunReport
+
+if TYPE_CHECKING:  # the engine and the client (asyncio, SQLite) load on the first verb call
+    from sr_frames.client.clients import AsyncClient, Client
+    from sr_frames.enrich import engine
 
 __all__ = ["SalesRocksFrameAccessor", "SalesRocksSeriesAccessor", "VerbOptions"]
 
@@ -67,8 +71,12 @@ class _Job:
     plan: Plan
     options: VerbOptions
     transforms: dict[str, Callable[[str], str]] = field(default_factory=dict)
+    positions: np.ndarray | None = None
+    """The row positions planned (``None``: every row); the others get missing results."""
 
     def run_options(self) -> engine.RunOptions:
+        from sr_frames.enrich import engine
+
         o = self.options
         return engine.RunOptions(
             cache=o.get("cache", True), refresh=o.get("refresh", False),
@@ -79,6 +87,10 @@ class _Job:
     def finish(self, report: RunReport) -> pd.DataFrame:
         with bulk():
             columns = result_columns(self.plan, self.options.get("prefix", ""))
+            if self.positions is not None:
+                from sr_frames.cleanup.steps import expand
+
+                columns = {n: expand(v, self.positions, len(self.frame)) for n, v in columns.items()}
             result = attach(self.frame, columns, overwrite=self.options.get("overwrite", False))
         result.attrs[REPORT_ATTR] = report
         return result
@@ -89,9 +101,7 @@ def _check_options(options: dict[str, Any]) -> None:
     if unknown:
         known = ", ".join(sorted(VerbOptions.__annotations__))
         raise TypeError(f"unknown option(s) {', '.join(unknown)}; verbs take: {known}")
-    limit = options.get("max_requests")
-    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
-        raise ValueError(f"max_requests must be a whole number >= 0, not {limit!r}")
+    budget(options.get("max_requests"))
 
 
 class _Verbs:
@@ -117,18 +127,27 @@ class _Verbs:
         ep: Endpoint = endpoint(method)
         inputs = input_columns(self._frame, wanted)
         prefix = options.get("prefix", "")
-        check_clashes(self._frame, ep.result_columns(prefix), overwrite=options.get("overwrite", False))
+        check_clashes(self._frame, ep.result_columns(prefix), overwrite=options.get("overwrite", False),
+                      reads=[column for _, column in wanted.values()])
         local = plan_args.pop("local", None)
+        inputs.update(plan_args.pop("inputs", None) or {})
+        positions = plan_args.pop("positions", None)
+        if positions is not None:
+            inputs = {f: s.iloc[positions].reset_index(drop=True) for f, s in inputs.items()}
         with bulk():
             plan = make_plan(ep, inputs, sources={f: col for f, (_, col) in wanted.items()},
                              **plan_args)
         if local is not None:
             local(plan)
         job = _Job(verb, self._frame, plan, options,  # type: ignore[arg-type]
-                   dict(plan_args.get("transforms") or {}))
+                   dict(plan_args.get("transforms") or {}), positions)
         return self._dispatch(job)
 
     def _dispatch(self, job: _Job) -> Any:
+        from sr_frames.client.clients import Client
+        from sr_frames.enrich import engine
+        from sr_frames.enrich.estimate import estimate_plan
+
         client = job.options.get("client")
         if self._mode == "plan":  # checked and planned, not run (the Dask verbs run it)
             return job
@@ -143,6 +162,9 @@ class _Verbs:
 
     @staticmethod
     async def _run_async(job: _Job, client: Any) -> pd.DataFrame:
+        from sr_frames.client.clients import AsyncClient
+        from sr_frames.enrich import engine
+
         if client is not None and not isinstance(client, AsyncClient):
             raise TypeError(f"{job.verb}_async() takes an AsyncClient as client=")
         report = await engine.run_async(job.plan, job.verb, job.run_options(), client)
@@ -162,6 +184,7 @@ class _Verbs:
                          "verify_emails")
 
     def verify_phones(self, column: Column = "phone", region: str | None = None,
+                      region_column: Column | None = None,
                       **options: Unpack[VerbOptions]) -> pd.DataFrame:
         """Verify the phone number in ``column``, many per request: adds ``phone_status``
         ("VALID", "INVALID", "INVALID FORMAT"), ``phone_international`` and the other
@@ -169,26 +192,47 @@ class _Verbs:
 
         The service reads numbers in international form (``+44 ...``, ``0044 ...`` or
         digits starting with the country code). Give ``region`` (``"GB"``, ``"US"``) to
-        have numbers written in that country's national form rewritten first.
+        have numbers written in that country's national form rewritten first, or
+        ``region_column`` (a column of ISO codes or country names, such as
+        ``"country"``) for a region per row, ``region`` then serving rows without one.
         """
+        if region_column is not None:
+            from sr_frames.cleanup import regions
+
+            input_columns(self._frame, {"region": ("region_column", region_column)})
+            per_row = regions.row_regions(len(self._frame), country=self._frame[region_column],
+                                          default=region)
+            phones = input_columns(self._frame, {"phones": ("column", column)})["phones"]
+            return self._job("verify_phones", {"phones": ("column", column)}, dict(options),
+                             "verify_phones",
+                             inputs={"phones": regions.rewrite_phones(phones, per_row)})
         transforms = {"phones": functools.partial(_international, region=region)} if region else {}
         return self._job("verify_phones", {"phones": ("column", column)}, dict(options),
                          "verify_phones", transforms=transforms)
 
     def find_email(self, first: Column = "first_name", last: Column = "last_name",
                    domain: Column | None = "domain", company: Column | None = None,
+                   only_missing: Column | None = None,
                    **options: Unpack[VerbOptions]) -> pd.DataFrame:
         """Find a person's address from first and last name plus the company ``domain``
         (or, with ``company=``, the company name): adds ``found_email``,
-        ``found_email_confidence`` and ``found_email_error``."""
+        ``found_email_confidence`` and ``found_email_error``.
+
+        ``only_missing="email"`` asks only for the rows whose ``email`` cell is missing
+        (empty or blank); the other rows send nothing and their result cells are missing.
+        """
         names = {"first_name": ("first", first), "last_name": ("last", last)}
+        rows: dict[str, Any] = {}
+        if only_missing is not None:
+            (cells,) = input_columns(self._frame, {"m": ("only_missing", only_missing)}).values()
+            rows["positions"] = np.flatnonzero([is_missing(v) for v in cells.array])
         if company is not None:
             names["company_name"] = ("company", company)
-            return self._job("find_email_by_company", names, dict(options), "find_email")
+            return self._job("find_email_by_company", names, dict(options), "find_email", **rows)
         if domain is None:
             raise TypeError("find_email() needs domain= or company=")
         names["company_domain"] = ("domain", domain)
-        return self._job("find_email", names, dict(options), "find_email")
+        return self._job("find_email", names, dict(options), "find_email", **rows)
 
     def generate_emails(self, first: Column = "first_name", last: Column = "last_name",
                         domain: Column = "domain", use_service: bool = False,
@@ -298,12 +342,92 @@ class SalesRocksFrameAccessor(_Verbs):
         return push_to_list(self._frame, list_id, columns, force=force, client=client,
                             progress=progress, chunk_size=chunk_size, max_requests=max_requests)
 
-    def estimate(self, verb: str, **arguments: Any) -> Estimate:
+    def clean(self, email: Column = "email", first: Column = "first_name",
+              last: Column = "last_name", domain: Column | None = "domain",
+              company: Column | None = "company", phone: Column | None = "phone",
+              country: Column | None = "country", region: str | None = None,
+              steps: Sequence[str] | None = None, min_confidence: int = 70,
+              min_found_confidence: int = 70, **options: Unpack[VerbOptions]) -> pd.DataFrame:
+        """Clean a lead list in one step: verify, find what is missing, verify what was
+        found, verify the phones, and give every row a verdict.
+
+        The steps (``steps=``, default all, in this order): ``verify`` every distinct
+        ``email``; ``find`` an email from ``first`` + ``last`` + ``domain`` (or, for rows
+        without a valid domain, ``company``) once per distinct person, only for rows
+        without a deliverable email (missing, invalid syntax, ``Invalid``);
+        ``verify_found`` each found email not verified yet; ``phones``: verify ``phone``
+        with a region per row from ``country`` (ISO codes or names), else the
+        country-code top level domain of the email or domain, else ``region``.
+        ``company`` and ``country`` are used when the frame has them (a column named
+        otherwise must exist). Each step sends only what the cache does not answer,
+        and ``max_requests`` is one budget for all of them.
+
+        Adds the ``email_*``, ``found_email*``, ``found_email_status`` and ``phone_*``
+        columns, ``phone_region`` (the region used), ``best_email`` (the input address
+        if deliverable, else the found one, lower case), ``best_email_source``
+        (``input``, ``found``, or missing), ``best_email_status``, ``duplicate_of`` (the
+        index label of the first row of the same person: the same best email, else the
+        same normalised first name, last name and domain), ``verdict`` and
+        ``verdict_reason``. The rules:
+
+        * keep: a ``Valid`` best email, not disposable, not a duplicate;
+        * review: ``Accept All``, a full inbox, a verification confidence below
+          ``min_confidence`` (or a finder confidence below ``min_found_confidence``),
+          an email not verified (a failure or the budget), or only a valid phone;
+        * drop: a duplicate, a disposable address, or neither a deliverable email nor a
+          valid phone.
+
+        The report (``result.attrs["salesrocks"]``) has a part per step and a total;
+        ``result.salesrocks.summary()`` counts the outcome.
+        """
+        from sr_frames.cleanup import verdicts, waterfall
+        from sr_frames.client.clients import Client
+
+        _check_options(dict(options))
+        columns = waterfall.CleanColumns(email, first, last, domain, company, phone, country)
+        limits = verdicts.Thresholds(min_confidence, min_found_confidence)
+        job = _Job("clean", self._frame, None, options)  # type: ignore[arg-type]
+        client = options.get("client")
+        if client is not None and not isinstance(client, Client):
+            raise TypeError("client= takes a sr_frames.Client here")
+        return waterfall.clean(self._frame, columns, region=region, steps=steps, thresholds=limits,
+                               prefix=options.get("prefix", ""),
+                               overwrite=options.get("overwrite", False), client=client,
+                               options=job.run_options())
+
+    def summary(self, prefix: str = "") -> Any:
+        """Counts and shares of a cleaned frame: per verdict, email status, phone status
+        and country, with the requests sent and cache hits of the run; a table with bars
+        in Jupyter. See :func:`sr_frames.cleanup.summary`."""
+        from sr_frames.cleanup.summary import summary
+
+        return summary(self._frame, prefix=prefix)
+
+    def estimate(self, verb: str, **arguments: Any) -> Any:
         """What ``verb`` with ``arguments`` would do, sending nothing: rows, distinct
-        inputs, already cached, skipped, requests that would go out, and their cost."""
+        inputs, already cached, skipped, requests that would go out, and their cost.
+        ``estimate("clean", ...)`` gives the requests of each step: exact where the
+        inputs are known, an upper bound (marked) where they depend on answers."""
+        if verb == "clean":
+            return self._estimate_clean(**arguments)
         if verb not in VERBS:
-            raise ValueError(f"unknown verb {verb!r}; verbs: {', '.join(VERBS)}")
+            raise ValueError(f"unknown verb {verb!r}; verbs: {', '.join((*VERBS, 'clean'))}")
         return getattr(self._view("estimate"), verb)(**arguments)
+
+    def _estimate_clean(self, email: Column = "email", first: Column = "first_name",
+                        last: Column = "last_name", domain: Column | None = "domain",
+                        company: Column | None = "company", phone: Column | None = "phone",
+                        country: Column | None = "country", region: str | None = None,
+                        steps: Sequence[str] | None = None, min_confidence: int = 70,
+                        min_found_confidence: int = 70, **options: Unpack[VerbOptions]) -> Any:
+        from sr_frames.cleanup import waterfall
+        from sr_frames.cleanup.estimate import estimate_clean
+
+        _check_options(dict(options))
+        columns = waterfall.CleanColumns(email, first, last, domain, company, phone, country)
+        job = _Job("clean", self._frame, None, options)  # type: ignore[arg-type]
+        return estimate_clean(self._frame, columns, region=region, steps=steps,
+                              options=job.run_options(), client=options.get("client"))
 
 
 def column_parameters(verb: str) -> list[inspect.Parameter]:
@@ -313,8 +437,9 @@ def column_parameters(verb: str) -> list[inspect.Parameter]:
 
 
 _SERIES_VERBS = {verb: params[0].name for verb in VERBS
-                 if len(params := column_parameters(verb)) == 1}
-"""Verbs with one input column, which a Series can be: verb -> its column argument."""
+                 if len(params := [p for p in column_parameters(verb) if p.default is not None]) == 1}
+"""Verbs with one input column (optional ones, such as ``region_column``, aside), which a
+Series can be: verb -> its column argument."""
 
 
 @pd.api.extensions.register_series_accessor("salesrocks")

@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from sr_frames.defaults import (
+    CA_BUNDLE_FALLBACKS,
     DEFAULT_BASE_URL,
     DEFAULT_BATCH_SIZE,
     ENV_BASE_URL,
+    ENV_CA_BUNDLE,
     ENV_CACHE_DIR,
     ENV_PASSWORD,
     ENV_TOKEN,
@@ -94,6 +96,9 @@ class Settings:
     retry_after_ceiling: float | None = None
     batch_size: int | None = None
     prices: Mapping[str, float] | None = None
+    ca_bundle: str | None = None
+    max_answer_bytes: int | None = None
+    cache_scope: str | None = None
 
     def merged_over(self, fallback: Settings) -> Settings:
         """These settings, with every unset field taken from ``fallback``."""
@@ -125,6 +130,8 @@ def _from_environment() -> Settings:
         token=as_secret(env.get(ENV_TOKEN)),
         base_url=env.get(ENV_BASE_URL) or None,
         cache_dir=env.get(ENV_CACHE_DIR) or None,
+        ca_bundle=next((env[name] for name in (ENV_CA_BUNDLE, *CA_BUNDLE_FALLBACKS)
+                        if env.get(name)), None),
     )
 
 
@@ -134,7 +141,10 @@ def configure(**values: Any) -> Settings:
     Takes the field names of :class:`Settings` (``username``, ``password``, ``token``,
     ``base_url``, ``cache_dir``, ``max_concurrency``, ``rate_limit``, ``max_retries``,
     ``timeout``, ``retry_after_ceiling``, ``batch_size``, ``prices`` — credits per request
-    by endpoint method, for estimates). A value of ``None`` unsets it.
+    by endpoint method, for estimates; ``ca_bundle`` — a PEM file or directory of CA
+    certificates trusted besides the system's; ``max_answer_bytes`` — the largest answer
+    read; ``cache_scope`` — the name the configured ``base_url``'s answers are cached
+    under instead of that URL). A value of ``None`` unsets it.
     Returns the new configured layer (credentials masked).
     """
     global _configured
@@ -148,6 +158,8 @@ def configure(**values: Any) -> Settings:
     for name in ("password", "token"):
         if name in values:
             values[name] = as_secret(values[name])
+    if values.get("ca_bundle") is not None:
+        values["ca_bundle"] = os.fspath(values["ca_bundle"])
     _configured = replace(_configured, **values)
     return _configured
 
@@ -222,6 +234,7 @@ def budget(max_requests: int | None) -> int | None:
     return max_requests
 
 
-def batch_size(given: int | None = None) -> int:
-    """The chunk size: ``given``, else the ``batch_size`` setting, else 100."""
-    return positive(given or settings().batch_size, DEFAULT_BATCH_SIZE, "chunk_size")
+def batch_size(given: int | None = None, *, default: int = DEFAULT_BATCH_SIZE) -> int:
+    """Items per request (contacts per add, phones per verification): ``given``, else
+    the ``batch_size`` setting, else ``default``; checked to be a positive integer."""
+    return positive(given or settings().batch_size, default, "chunk_size")

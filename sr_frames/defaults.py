@@ -63,8 +63,18 @@ DEFAULT_TOKEN_LIFETIME = 3600.0
 """Lifetime assumed when a login answer carries no readable ``expires_in``."""
 
 
+SQLITE_KEYS_PER_SELECT = 500
+"""Keys per ``SELECT ... IN`` when the cache or the ledger reads many rows: well under
+SQLite's bound-parameter limit."""
 CACHE_LOCK_TIMEOUT = 5.0
 """Seconds a cache operation waits for another writer's lock before it gives up (a miss)."""
+
+CACHE_WRITE_WINDOW = 0.05
+"""Seconds within which an answer that arrived during a run is committed to the cache:
+answers are written in small transactions, one per window, not one each."""
+
+CACHE_WRITE_BATCH = 256
+"""Answers per transaction at most: a batch this full is committed at once."""
 
 
 LEDGER_LOCK_TIMEOUT = 30.0
@@ -89,3 +99,65 @@ ENV_BASE_URL = "SALESROCKS_BASE_URL"
 
 
 ENV_CACHE_DIR = "SALESROCKS_CACHE_DIR"
+
+
+SANDBOX_MAX_BODY_BYTES = 4 * 1024 * 1024
+"""Largest request body the sandbox reads (4 MiB; a batch of 100 contacts of fifty
+200-character fields is 1 MB). Beyond it: 413 before the body is read, from the
+``Content-Length`` header when there is one."""
+
+
+SANDBOX_MAX_ITEMS = 1000
+"""Most items in one array field of a sandbox request (phones per Phone Verifier
+request, ids, contacts): ten times the client's batch of 100. Beyond it: 413."""
+
+
+SANDBOX_MAX_FIELD_CHARS = 10_000
+"""Longest string anywhere in a sandbox request body (an address is at most 254).
+Beyond it: 413."""
+
+
+SANDBOX_MAX_JSON_DEPTH = 32
+"""Deepest nesting of arrays and objects in a sandbox request body (the API's deepest
+is 3: contacts inside ``data``). Beyond it: 400."""
+
+
+SANDBOX_READ_TIMEOUT = 10.0
+"""Seconds the sandbox waits for a whole request body; a body still arriving after it
+is answered 408 and the connection closed."""
+
+DEFAULT_MAX_ANSWER_BYTES = 8 * 2**20
+"""The largest answer read, counted on decompressed bytes as they stream in (8 MiB).
+The largest real answers (a page of 100 contacts, 100 phone verdicts) are some tens of
+kilobytes; beyond this the row fails with ``too_large`` and the rest is never read, so
+a hostile or broken server costs at most this much per request in flight."""
+
+
+MAX_INPUT_CHARS: dict[str, int] = {
+    "email": 320,     # 64 for the local part, "@", 255 for the domain (RFC 5321)
+    "domain": 255,    # RFC 1035, dots included
+    "phone": 64,      # E.164 has 15 digits; room for spaces, dashes and an extension
+    "name": 256,
+    "handle": 2048,   # a LinkedIn URL, query string and all
+    "id": 256,
+    "text": 4096,
+}
+"""The longest cell text sent for a request field, by the field's kind: longer text is
+no real input, and its row gets an error without a request."""
+
+
+MAX_PAGES = 10_000
+"""The most pages a paginated read asks for (a million records at 100 a page) before it
+stops with an error: a service that ignores ``page`` would otherwise be read forever."""
+
+
+SANDBOX_CACHE_SCOPE = "sr-frames-sandbox"
+"""The cache scope of the sandbox the library starts itself (``--sandbox``): every such
+sandbox answers alike whatever its port, so re-runs are answered from the cache."""
+
+
+ENV_CA_BUNDLE = "SALESROCKS_CA_BUNDLE"
+
+
+CA_BUNDLE_FALLBACKS = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
+"""Variables read for the CA bundle, in order, when ``SALESROCKS_CA_BUNDLE`` is unset."""

@@ -9,16 +9,20 @@
     ├── BudgetExhausted               max_requests reached: the request was not sent
     ├── TransportError                the request got no HTTP answer
     │   ├── ConnectError              never reached the service (safe to resend)
+    │   │   └── CertificateError      the service's TLS certificate failed verification
     │   ├── RequestTimeout            sent, no answer in time (may have been applied)
     │   └── ConnectionDropped         sent, connection closed (may have been applied)
     ├── InvalidResponseError          an answer that is not JSON or not the documented shape
+    │   └── AnswerTooLarge            an answer beyond ``max_answer_bytes``, left unread
     └── APIStatusError                the service answered with an error status
         ├── BadRequestError           400
         ├── AuthenticationError       401, or a login refused
         ├── PermissionDeniedError     403
         ├── NotFoundError             404 (a definitive "not found")
         ├── RateLimitError            429 (``retry_after`` seconds)
+        ├── RedirectRefused           3xx: redirects are never followed
         └── ServerError               5xx
+    WorkbookError                     an input file refused (over a limit, DTD) or unreadable
 
 Messages never contain a secret: the client builds them from the status, the path and
 the service's own message, never from request headers or bodies.
@@ -28,9 +32,11 @@ from __future__ import annotations
 
 __all__ = [
     "APIStatusError",
+    "AnswerTooLarge",
     "AuthenticationError",
     "BadRequestError",
     "BudgetExhausted",
+    "CertificateError",
     "ConfigurationError",
     "ConnectError",
     "ConnectionDropped",
@@ -39,11 +45,13 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RedirectRefused",
     "RequestTimeout",
     "RequestValidationError",
     "SalesRocksError",
     "ServerError",
     "TransportError",
+    "WorkbookError",
     "error_for_status",
 ]
 
@@ -85,6 +93,13 @@ class ConnectError(TransportError):
     maybe_applied = False
 
 
+class CertificateError(ConnectError):
+    """The TLS certificate of the service (or of a proxy in front of it) failed
+    verification; nothing was sent. Never retried: it fails the same way every time."""
+
+    reason = "certificate"
+
+
 class RequestTimeout(TransportError):
     reason = "timeout"
 
@@ -93,8 +108,30 @@ class ConnectionDropped(TransportError):
     reason = "dropped"
 
 
+class WorkbookError(SalesRocksError, ValueError):
+    """A workbook or CSV file that is refused or cannot be read.
+
+    ``limit`` names the limit it broke (``"max_cells"``, ...) or is ``None`` for a file
+    that is simply unreadable; the message names the setting that raises the limit.
+    A ``ValueError`` too, so code that caught unreadable inputs before still does.
+    """
+
+    reason = "workbook"
+
+    def __init__(self, message: str, *, limit: str | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
 class InvalidResponseError(SalesRocksError):
     reason = "invalid_response"
+
+
+class AnswerTooLarge(InvalidResponseError):
+    """An answer grew past ``max_answer_bytes`` (counted decompressed, as it streamed
+    in); the rest was never read. Never retried: the same request gets the same answer."""
+
+    reason = "too_large"
 
 
 class APIStatusError(SalesRocksError):
@@ -135,6 +172,13 @@ class RateLimitError(APIStatusError):
     ) -> None:
         super().__init__(status_code, message, path=path)
         self.retry_after = retry_after
+
+
+class RedirectRefused(APIStatusError):
+    """A 3xx answer. Redirects are never followed (a body re-sent elsewhere could carry
+    a password or a mailbox secret away), never retried, and never taken as an answer."""
+
+    reason = "redirect"
 
 
 class ServerError(APIStatusError):

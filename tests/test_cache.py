@@ -9,7 +9,9 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import threading
 import time
+import warnings
 
 import diskcache
 import pytest
@@ -23,6 +25,7 @@ from sr_frames.cache.store import (
     cache_info,
     clear_cache,
 )
+from sr_frames.cache.write_behind import WriteBehind
 from sr_frames.endpoints import Endpoint, Field, endpoint
 
 BASE_URL = "https://api.sales.rocks"
@@ -209,6 +212,89 @@ def test_the_directory_is_private_even_under_a_wide_umask(tmp_path):
         os.umask(old)
 
 
+def test_cache_files_are_readable_by_their_owner_only(tmp_path):
+    old = os.umask(0)
+    try:
+        with ResponseCache(tmp_path / "cache") as cache:
+            cache.set(VERIFY_EMAIL, email_key("jane@example.com"), {"answer": {"status": "Valid"}})
+            files = sorted(p.name for p in cache.directory.iterdir())
+            modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in cache.directory.iterdir()}
+    finally:
+        os.umask(old)
+    assert "cache.db" in files
+    assert set(modes.values()) == {0o600}, modes
+
+
+def test_an_existing_directory_keeps_its_owner_permissions(tmp_path):
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    existing.chmod(0o755)
+    with ResponseCache(existing):
+        pass
+    existing.chmod(0o555)  # the owner made it read-only: it stays so
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CacheWarning)  # it cannot be written (unless root)
+            ResponseCache(existing).close()
+        assert stat.S_IMODE(existing.stat().st_mode) == 0o500
+    finally:
+        existing.chmod(0o700)
+
+
+READ_ONLY_RUN = """
+import json, warnings
+import pandas as pd
+import sr_frames
+warnings.simplefilter("always")
+with warnings.catch_warnings(record=True) as seen:
+    checked = pd.DataFrame({"email": ["jane@example.com", "john@example.com"]}).salesrocks.verify_emails(
+        progress=False)
+status = checked["email_status"].astype(object)
+print(json.dumps({"status": status.where(status.notna(), None).tolist(),
+                  "cache_hits": checked.attrs["salesrocks"].cache_hits,
+                  "warnings": [str(w.message) for w in seen]}))
+"""
+
+
+def run_unprivileged(script: str) -> dict:
+    """Run ``script`` in a Python process that file permissions apply to (as root, one
+    without the capability to override them), and answer the JSON it prints."""
+    import json
+    import shutil
+
+    command = [sys.executable, "-c", script]
+    if os.geteuid() == 0:
+        if shutil.which("capsh") is None:
+            pytest.skip("as root, capsh is needed to run without overriding permissions")
+        command = ["capsh", "--drop=cap_dac_override,cap_dac_read_search,cap_fowner", "--",
+                   "-c", 'exec "$0" "$@"', *command]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(pathlib.Path(__file__).parents[1])})
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_a_read_only_cache_directory_is_read_and_never_written(sandbox):
+    import pandas as pd
+
+    leads = pd.DataFrame({"email": ["jane@example.com"]})
+    leads.salesrocks.verify_emails(progress=False)  # jane's answer is in the cache
+    directory = pathlib.Path(os.environ["SALESROCKS_CACHE_DIR"])
+    for path in [*directory.iterdir(), directory]:
+        path.chmod(0o400 if path.is_file() else 0o500)
+    try:
+        before = {p.name: p.stat().st_mtime_ns for p in directory.iterdir()}
+        run = run_unprivileged(READ_ONLY_RUN)
+        after = {p.name: p.stat().st_mtime_ns for p in directory.iterdir()}
+    finally:
+        directory.chmod(0o700)
+    assert run["cache_hits"] == 1, "jane was answered from the cache"
+    assert sandbox.count("verify_email") == 2, "only john was asked"
+    assert run["status"][0] is not None and run["status"][1] is not None
+    assert len(run["warnings"]) == 1 and "cannot be written" in run["warnings"][0]
+    assert after == before, "nothing written"
+
+
 class PlantsMarker:
     """Unpickling this creates a file: proof that a planted row would run code."""
 
@@ -257,6 +343,133 @@ def test_a_set_survives_the_process_being_killed_right_after(tmp_path):
     assert done.returncode == -9, done.stderr
     with ResponseCache(tmp_path) as cache:
         assert cache.get(key) == {"answer": "paid for"}
+
+
+def test_keys_hashed_in_bulk_are_the_keys_of_each_body():
+    single = [{"email": f"person{i}@example.com"} for i in range(50)] + [{"email": "ä\"\\@x.io"}]
+    mixed = [{"first_name": "a", "last_name": "b", "company_domain": "c.io"}, {"email": "x@y.z"}]
+    for ep, bodies, account in ((VERIFY_EMAIL, single, None), (FIND_EMAIL, mixed[:1], None),
+                                (LIST_MEMBERSHIPS, single[:3], "analyst"),
+                                (VERIFY_EMAIL, [{"email": 3}, {"email": "a@b.co"}], None)):
+        expected = [ResponseCache.key(ep, body, base_url=BASE_URL + "/", account=account)
+                    for body in bodies]
+        assert ResponseCache.keys_of(ep, bodies, base_url=BASE_URL + "/", account=account) == expected
+    assert ResponseCache.keys_of(VERIFY_EMAIL, [], base_url=BASE_URL) == []
+
+
+# answers written in small transactions ------------------------------------------------
+
+
+def test_rows_written_together_read_back_as_single_sets_do(cache):
+    first, again, missing = email_key("a@example.com"), email_key("b@example.com"), email_key("c@x.io")
+    cache.set(VERIFY_EMAIL, again, {"answer": "old"})
+    cache.write_rows([cache.row(VERIFY_EMAIL, first, {"answer": "ä ✓"}),
+                      cache.row(VERIFY_EMAIL, again, {"answer": "new"}),
+                      cache.row(FIND_EMAIL, ResponseCache.key(FIND_EMAIL, {"first_name": "a"},
+                                                              base_url=BASE_URL),
+                                {"not_found": "no"}, not_found=True)])
+    assert cache.get_many([first, again, missing]) == {first: {"answer": "ä ✓"}, again: {"answer": "new"}}
+    info = cache.info()
+    assert info.entries == 3 and info.by_endpoint == {"verify_email": 2, "find_email": 1}
+    assert len(cache._cache) == 3  # diskcache's own count, kept by its triggers, agrees
+    with diskcache.Cache(cache.directory, disk=JSONOnlyDisk) as plain:
+        assert plain.get(first) == {"answer": "ä ✓"}  # the rows diskcache itself would write
+
+
+def test_a_row_is_checked_before_anything_is_written(cache):
+    with pytest.raises(ValueError, match="not a cache key"):
+        cache.row(FIND_EMAIL, email_key("a@example.com"), {"answer": 1})
+    with pytest.raises(TypeError):
+        cache.row(VERIFY_EMAIL, email_key("a@example.com"), {"answer": object()})
+
+
+def test_rows_written_together_expire_by_their_endpoint_and_expired_rows_are_culled(tmp_path):
+    now = [time.time()]
+    with ResponseCache(tmp_path, clock=lambda: now[0]) as cache:
+        old, fresh = email_key("old@example.com"), email_key("b@example.com")
+        found = ResponseCache.key(FIND_EMAIL, {"first_name": "a"}, base_url=BASE_URL)
+        cache.set(VERIFY_EMAIL, old, {"answer": 1})
+        cache._cache._sql("UPDATE Cache SET expire_time = 1 WHERE key = ?", (old,))
+        cache.write_rows([cache.row(FIND_EMAIL, found, {"not_found": "x"}, not_found=True),
+                          cache.row(VERIFY_EMAIL, fresh, {"answer": 2})])
+        assert len(cache._cache) == 2  # the long-expired row is gone, not just hidden
+        now[0] += FIND_EMAIL.not_found_ttl + 1  # a day: the "not found" has expired
+        assert cache.get_many([found, fresh]) == {fresh: {"answer": 2}}
+        now[0] += VERIFY_EMAIL.ttl
+        assert cache.get_many([found, fresh]) == {}
+
+
+def wait_until(condition, within):
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def test_queued_answers_are_committed_together_within_the_window(cache):
+    keys = [email_key(f"p{i}@example.com") for i in range(5)]
+    writes = WriteBehind(cache, window=0.5)
+    with ResponseCache(cache.directory) as other:  # what another process sees
+        started = time.monotonic()
+        for key in keys:
+            writes.add(VERIFY_EMAIL, key, {"answer": key})
+        assert other.get_many(keys) == {} and len(writes) == 5
+        wait_until(lambda: len(other.get_many(keys)) == 5, within=5)
+        assert 0.5 <= time.monotonic() - started < 1.5  # one transaction, when the window ended
+    assert len(writes) == 0
+    writes.close()
+    assert not any(t.name == "sr_frames-cache-writer" for t in threading.enumerate())
+    writes.add(VERIFY_EMAIL, keys[0], {"answer": "after close: at once"})
+    assert cache.get(keys[0]) == {"answer": "after close: at once"}
+
+
+def test_a_full_batch_is_committed_at_once_and_flush_commits_the_rest(cache):
+    writes = WriteBehind(cache, window=60, max_rows=3)
+    keys = [email_key(f"p{i}@example.com") for i in range(4)]
+    for key in keys:
+        writes.add(VERIFY_EMAIL, key, {"answer": 1})
+    wait_until(lambda: len(cache.get_many(keys)) == 3, within=5)
+    assert len(writes) == 1
+    writes.flush()
+    assert len(cache.get_many(keys)) == 4
+    writes.close()
+
+
+KILLED_RUN = """
+import sys
+import pandas as pd
+import sr_frames
+sr_frames.configure(max_concurrency=4)
+pd.DataFrame({"email": [f"person{i}@example.com" for i in range(2_000)]}).salesrocks.verify_emails(
+    progress=False)
+"""
+
+
+def test_a_run_killed_outright_keeps_every_answer_older_than_the_write_window(sandbox):
+    from sr_frames.cache.scope import cache_scope
+    from sr_frames.defaults import CACHE_WRITE_WINDOW
+
+    latency, slack = 0.02, 0.25  # slack: how late a busy machine may run the window's timer
+    sandbox.configure(latency_ms=latency * 1000)
+    running = subprocess.Popen([sys.executable, "-c", KILLED_RUN], env=os.environ.copy())
+    try:
+        deadline = time.monotonic() + 60
+        while sandbox.count("verify_email") < 200:
+            assert running.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+    finally:
+        killed = time.monotonic()
+        running.kill()
+        running.wait(timeout=30)
+    answered = [r["body"]["email"] for r in sandbox.requests("verify_email")
+                if r["status"] == 200 and r["t"] + latency < killed - CACHE_WRITE_WINDOW - slack]
+    keys = {email_key(e, cache_scope(sandbox.url)): e for e in answered}
+    with ResponseCache() as cache:
+        kept = cache.get_many(list(keys))
+        total = cache.info().entries
+    assert len(answered) >= 100
+    assert sorted(keys[k] for k in kept) == sorted(answered), "an answer older than the window was lost"
+    assert total <= sandbox.count("verify_email")
 
 
 # failures degrade, once, and never give a wrong answer -------------------------------

@@ -113,16 +113,16 @@ def test_round_trip_keeps_the_table_its_formulas_and_its_layout(enriched_output:
     [stage] = leads.data_validations.dataValidation
     assert str(stage.sqref) == "K2:K321"
     assert stage.formula1 == '"New,Contacted,Qualified,Proposal,Won,Lost"'
-    assert leads.auto_filter.ref == "A1:Q321"  # the filter now covers the new columns
+    assert leads.auto_filter.ref == "A1:R321"  # the filter now covers the new columns
 
 
 def test_new_columns_are_appended_with_the_header_style(enriched_output: Path) -> None:
     leads = openpyxl.load_workbook(enriched_output)["Leads"]
     headers = [cell.value for cell in leads[1]]
-    assert headers[12:] == ["email_status", "email_mx_records", "phone_timezone",
+    assert headers[13:] == ["email_status", "email_mx_records", "phone_timezone",
                             "list_memberships", "found_email"]
-    model = leads["L1"]
-    for cell in leads[1][12:]:
+    model = leads["M1"]
+    for cell in leads[1][13:]:
         assert style(cell) == style(model)
         assert cell.font.bold and cell.fill.fgColor.rgb == "001F4E78"
 
@@ -147,13 +147,13 @@ def test_lists_are_joined_readably_and_missing_values_leave_cells_empty(
 
 def test_formula_looking_results_are_stored_as_text(enriched_output: Path) -> None:
     leads = openpyxl.load_workbook(enriched_output)["Leads"]
-    injected = leads["Q2"]
+    injected = leads["R2"]
     assert injected.value == HYPERLINK
     assert injected.data_type == "s"
     assert injected.quotePrefix
-    assert leads["Q3"].value == "+44 20 7946 0958" and leads["Q3"].data_type == "s"
+    assert leads["R3"].value == "+44 20 7946 0958" and leads["R3"].data_type == "s"
     computed = openpyxl.load_workbook(enriched_output, data_only=True)["Leads"]
-    assert computed["Q2"].value == HYPERLINK  # a formula would have no cached value
+    assert computed["R2"].value == HYPERLINK  # a formula would have no cached value
     assert read_table(enriched_output).loc[0, "found_email"] == HYPERLINK
 
 
@@ -201,7 +201,7 @@ def test_text_and_leading_zeros_survive_the_round_trip(tmp_path: Path) -> None:
 
 def test_read_table_gives_the_sample_as_text() -> None:
     leads = read_table(LEADS_XLSX)
-    assert list(leads.columns) == [*BASE_COLUMNS, "full_name"]
+    assert list(leads.columns) == [*BASE_COLUMNS, "full_name", "country"]
     assert len(leads) == 320
     assert leads["lead_id"].str.fullmatch(r"\d{6}").all()
     assert leads.loc[0, "lead_id"] == "000001"
@@ -224,7 +224,7 @@ def test_csv_reads_like_the_workbook() -> None:
 def test_a_sheet_can_be_chosen_by_name() -> None:
     notes = read_table(LEADS_XLSX, sheet="Notes")
     assert list(notes.columns) == ["About this file"]
-    assert read_table(LEADS_XLSX, sheet="leads").shape == (320, 12)  # case is forgiven
+    assert read_table(LEADS_XLSX, sheet="leads").shape == (320, 13)  # case is forgiven
 
 
 def test_an_unknown_sheet_names_the_sheets_there_are() -> None:
@@ -235,9 +235,12 @@ def test_an_unknown_sheet_names_the_sheets_there_are() -> None:
 def test_unreadable_inputs_say_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no such file"):
         read_table(tmp_path / "missing.xlsx")
-    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
-    with pytest.raises(ValueError, match=r"save it from Excel as \.xlsx"):
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")  # .xls is read, but this one is broken
+    with pytest.raises(ValueError, match=r"old\.xls is not a readable workbook.*save it again as \.xlsx"):
         read_table(tmp_path / "old.xls")
+    (tmp_path / "notes.docx").write_bytes(b"PK")
+    with pytest.raises(ValueError, match=r"unsupported file type '\.docx'"):
+        read_table(tmp_path / "notes.docx")
     (tmp_path / "broken.xlsx").write_text("not a zip file")
     with pytest.raises(ValueError, match="not a readable workbook"):
         read_table(tmp_path / "broken.xlsx")
@@ -254,7 +257,7 @@ def test_csv_round_trip(tmp_path: Path) -> None:
     write_table(enrich(read_table(LEADS_CSV)), LEADS_CSV, output)
     assert digest(LEADS_CSV) == before
     result = read_table(output)
-    pd.testing.assert_frame_equal(result[[*BASE_COLUMNS, "full_name"]], read_table(LEADS_CSV))
+    pd.testing.assert_frame_equal(result[[*BASE_COLUMNS, "full_name", "country"]], read_table(LEADS_CSV))
     assert result.loc[0, "email_mx_records"] == "mx1.example.net; mx2.example.net"
     assert result.loc[1, "found_email"] == "+44 20 7946 0958"
     # a CSV cell cannot be marked as text: the apostrophe keeps a spreadsheet from running it
@@ -362,11 +365,11 @@ def test_the_source_is_overwritten_only_when_asked(tmp_path: Path) -> None:
 def test_a_failed_save_leaves_no_output_and_no_temporary_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def crash_halfway(book: Workbook, filename: str) -> None:
-        Path(filename).write_bytes(b"PK\x03\x04 half a workbook")
+    def crash_halfway(source, write, edit) -> None:
+        write(b"<worksheet>half a sheet")
         raise OSError("disk full")
 
-    monkeypatch.setattr(Workbook, "save", crash_halfway)
+    monkeypatch.setattr("sr_frames.files.xlsx_writer.rewrite_sheet", crash_halfway)
     frame = enrich(read_table(LEADS_XLSX))
     with pytest.raises(OSError, match="disk full"):
         write_table(frame, LEADS_XLSX, tmp_path / "new.xlsx")

@@ -16,6 +16,7 @@ PUBLIC = [
     "ConnectionDropped", "Estimate", "InvalidResponseError", "MissingCredentialsError",
     "NotFoundError", "PermissionDeniedError", "RateLimitError", "RequestTimeout",
     "RequestValidationError", "RunReport", "SalesRocksError", "ServerError", "TransportError",
+    "WorkbookError",
     "__version__", "cache_info", "campaign_stats", "clear_cache", "configure",
     "create_email_connections", "create_email_warmers", "create_list", "delete_contacts",
     "forget_logins", "get_lists", "last_report", "read_list", "read_table", "reconcile", "update_contacts",
@@ -55,6 +56,27 @@ def test_the_library_never_imports_the_sandbox_or_dask_on_import():
     code = f"import sys, sr_frames; print(sorted(m for m in sys.modules if m.startswith({prefixes!r})))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_importing_loads_no_heavy_dependency_until_it_is_used():
+    heavy = ("aiohttp", "openpyxl", "phonenumbers", "email_validator")
+    code = f"""
+import sys
+import sr_frames
+loaded = lambda: sorted(m for m in {heavy!r} if m in sys.modules)
+print(loaded())
+from sr_frames import Client, read_table, create_list  # the names users import still work
+print(loaded())
+import pandas as pd
+pd.DataFrame({{"email": ["two..dots@example.com"]}}).salesrocks.verify_emails(cache=False, progress=False)
+print(loaded())
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[:3] == [
+        "[]",                                             # import sr_frames
+        "['openpyxl']",                                   # read_table is a workbook reader
+        "['email_validator', 'openpyxl']",                # a bad address asked email_validator
+    ]
 
 
 def test_no_test_can_connect_beyond_this_machine():

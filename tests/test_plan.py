@@ -128,3 +128,28 @@ def test_result_dtypes_follow_the_table_even_when_answers_do_not():
     assert pd.Series(columns["email_confidence_score"]).dtype == "Int64"
     assert pd.Series(columns["email_error"]).dtype == "str"
     assert columns["email_mx_records"][3] is columns["email_mx_records"][0], "one list, shared"
+
+
+def test_unusable_cells_share_a_slot_per_problem_and_send_nothing():
+    plan = plan_for("verify_email", email=[{"a": 1}, {"b": 2}, ["x"], b"a@example.com",
+                                           "a@example.com", 42.0, pd.Timestamp("2024-01-02")])
+    errors = [plan.slots[i].error for i in plan.row_slot]
+    assert errors[0] == errors[1] == "invalid value in 'email': a dict, not text"
+    assert plan.row_slot[0] == plan.row_slot[1], "one slot for every dict"
+    assert errors[2] == "invalid value in 'email': a list, not text"
+    assert errors[3].startswith("invalid value in 'email': bytes, not text")
+    assert [s.body for s in plan.pending()] == [{"email": "a@example.com"}]
+    # numbers and dates are text, checked like any other (neither is an address)
+    assert plan.slots[plan.row_slot[5]].state == "local"
+    assert plan.slots[plan.row_slot[6]].state == "local"
+
+
+def test_an_arrow_column_of_lists_is_refused_cell_by_cell():
+    import pyarrow as pa
+
+    column = pd.Series(pd.array([["a@example.com"], None, ["b@example.com"]],
+                                dtype=pd.ArrowDtype(pa.list_(pa.string()))))
+    plan = make_plan(endpoint("verify_email"), {"email": column})
+    assert plan.slots[plan.row_slot[0]].error == "invalid value in 'email': an array, not text"
+    assert plan.slots[plan.row_slot[1]].reason == "missing"
+    assert plan.pending() == []

@@ -99,7 +99,7 @@ def test_state_changing_requests_are_not_repeated_after_an_ambiguous_failure(err
 
 @pytest.mark.parametrize(
     ("header", "seconds"),
-    [("3", 3.0), ("0", 0.0), ("1.5", 1.5), (" 2 ", 2.0), ("-4", 0.0), (None, None), ("", None),
+    [("3", 3.0), ("0", None), ("1.5", 1.5), (" 2 ", 2.0), ("-4", None), (None, None), ("", None),
      ("soon", None), ("nan", None)],
 )
 def test_retry_after_in_seconds(header, seconds):
@@ -112,9 +112,9 @@ def test_retry_after_as_an_http_date():
     assert parse_retry_after(in_thirty, now=lambda: now) == pytest.approx(30.0)
 
 
-def test_retry_after_date_in_the_past_means_now():
+def test_retry_after_date_in_the_past_means_an_ordinary_backoff():
     past = "Wed, 21 Oct 2015 07:28:00 GMT"
-    assert parse_retry_after(past, now=lambda: 2_000_000_000.0) == 0.0
+    assert parse_retry_after(past, now=lambda: 2_000_000_000.0) is None
 
 
 # -- backoff and jitter ------------------------------------------------------------------

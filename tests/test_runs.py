@@ -19,6 +19,7 @@ import pytest
 import sr_frames
 from sr_frames.cache.scope import cache_scope
 from sr_frames.cache.store import ResponseCache
+from sr_frames.defaults import CACHE_WRITE_WINDOW
 from sr_frames.endpoints import endpoint
 
 SCRIPT = textwrap.dedent("""
@@ -71,11 +72,15 @@ def test_a_killed_run_loses_nothing_it_was_answered(sandbox, tmp_path):
     sandbox.configure(latency_ms=20)
     running = run_script(tmp_path, 400, 4, wait=False)
     wait_for(lambda: sandbox.count("verify_email") >= 120)
+    killed = time.monotonic()
     running.send_signal(signal.SIGKILL)
     running.communicate(timeout=30)
     received = sandbox.count("verify_email")
     kept = cached_answers()
-    assert received - 4 <= kept <= received, "only requests still in flight may be lost"
+    # answers are committed within CACHE_WRITE_WINDOW; allow a busy machine 0.25 s more
+    settled = killed - 0.02 - CACHE_WRITE_WINDOW - 0.25
+    answered_before = sum(r["t"] < settled for r in sandbox.requests("verify_email"))
+    assert answered_before <= kept <= received, "only the last window's answers may be lost"
 
     sandbox.configure(latency_ms=0)
     leads = pd.DataFrame({"email": [f"person{i}@example.com" for i in range(400)]})

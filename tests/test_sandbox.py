@@ -758,3 +758,189 @@ def test_an_aiohttp_client_meets_each_fault_as_it_would_for_real(sandbox):
     asyncio.run(scenario())
     assert [r["fault"] for r in sandbox.requests("verify_email")] == [
         "drop", "lost_answer", "hang", "garbage", None]
+
+
+# --- limits and hostile callers ----------------------------------------------------------
+
+
+def raw_request(sandbox, head: bytes, body: bytes = b"", *, timeout: float = 10.0) -> Reply:
+    """Send bytes as they are (no client library to tidy them up) and read the answer."""
+    with socket.create_connection(("127.0.0.1", sandbox.port), timeout=timeout) as sock:
+        sock.sendall(head + body)
+        return read_reply(sock)
+
+
+def read_reply(sock: socket.socket) -> Reply:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"closed before an answer: {data!r}")
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    length = int(headers.get("Content-Length", "0"))
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return Reply(int(lines[0].split()[1]), body.decode(), headers)
+
+
+def post_head(path: str, length: int, token: str | None = None, host: str = "127.0.0.1") -> bytes:
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    return (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+            f"{auth}Content-Length: {length}\r\n\r\n").encode()
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_json_nested_too_deep_answers_400_not_a_server_error(sandbox, depth):
+    user = User(sandbox)
+    nested = b'{"email": ' + b"[" * depth + b"]" * depth + b"}"
+
+    reply = http(sandbox.url + "/toolkit/emailVerifier", raw=nested, token=user.token)
+    control = http(sandbox.url + "/_sandbox/config", raw=nested)
+
+    assert reply.status == 400
+    assert "nested deeper than" in reply.error["message"]
+    assert control.status == 400 and control.error
+
+
+def test_phones_beyond_the_stated_limit_answer_413_and_a_clients_batch_passes(sandbox):
+    from sr_frames.defaults import DEFAULT_BATCH_SIZE, SANDBOX_MAX_ITEMS
+
+    user = User(sandbox)
+    batch = user.call("verify_phones", phones=["+44 20 7946 0958"] * DEFAULT_BATCH_SIZE)
+    too_many = user.call("verify_phones", phones=["+44 20 7946 0958"] * (SANDBOX_MAX_ITEMS + 1))
+
+    assert batch.status == 200 and len(batch.json()) == DEFAULT_BATCH_SIZE
+    assert too_many.status == 413
+    assert too_many.error["message"] == f"Field 'phones' holds more than {SANDBOX_MAX_ITEMS} items."
+
+
+def test_text_longer_than_the_stated_limit_answers_413_naming_the_field(sandbox):
+    from sr_frames.defaults import SANDBOX_MAX_FIELD_CHARS
+
+    user = User(sandbox)
+    reply = user.call("verify_email", email="a" * SANDBOX_MAX_FIELD_CHARS + "@example.com")
+    contact = user.call("add_to_list", list_id=user.new_list(),
+                        data=[{"name": "Jane", "notes": "x" * (SANDBOX_MAX_FIELD_CHARS + 1)}])
+
+    assert reply.status == 413 and "'email'" in reply.error["message"]
+    assert contact.status == 413 and "'data'" in contact.error["message"]
+
+
+def test_a_body_beyond_the_stated_size_is_refused_before_it_is_read(sandbox):
+    from sr_frames.defaults import SANDBOX_MAX_BODY_BYTES
+
+    user = User(sandbox)
+    fifty_mb = 50 * 1024 * 1024
+    with socket.create_connection(("127.0.0.1", sandbox.port), timeout=10) as sock:
+        # only the head and the first kilobyte are sent: the answer must not wait for the rest
+        sock.sendall(post_head("/toolkit/emailVerifier", fifty_mb, user.token)
+                     + b'{"email": "' + b"a" * 1024)
+        reply = read_reply(sock)
+
+    assert reply.status == 413
+    assert reply.headers["Content-Type"].startswith("application/json")
+    assert reply.error["message"] == f"Request body larger than {SANDBOX_MAX_BODY_BYTES} bytes."
+    assert sandbox.requests("verify_email")[-1]["status"] == 413
+
+
+def test_a_huge_request_does_not_hold_up_other_clients(sandbox):
+    user = User(sandbox)
+    phones = json.dumps({"phones": [f"+4420794{i:05d}" for i in range(100_000)]}).encode()
+    email = b'{"email": "' + b"a" * (50 * 1024 * 1024) + b'@example.com"}'
+    answers_seen: dict[str, int | str] = {}
+
+    def send(name: str, raw: bytes, path: str) -> None:
+        try:
+            answers_seen[name] = http(sandbox.url + path, raw=raw, token=user.token,
+                                      timeout=60).status
+        except OSError:  # refused and closed while the body was still being sent
+            answers_seen[name] = "closed"
+
+    senders = [threading.Thread(target=send, args=("phones", phones, "/toolkit/phoneVerifier")),
+               threading.Thread(target=send, args=("email", email, "/toolkit/emailVerifier"))]
+    for sender in senders:
+        sender.start()
+    meanwhile = [user.call("verify_email", email=f"jane{i}@example.com").status for i in range(5)]
+    for sender in senders:
+        sender.join(60)
+
+    assert meanwhile == [200] * 5
+    assert answers_seen["phones"] == 413
+    assert answers_seen["email"] in (413, "closed")
+
+
+@pytest.mark.parametrize("bad_header", [b"X-Note: a\x00b\r\n", b"X-Note: " + b"a" * 10_000 + b"\r\n"],
+                         ids=["nul", "oversized"])
+def test_requests_the_http_parser_refuses_answer_in_the_error_shape(sandbox, bad_header):
+    head = (b"POST /toolkit/emailVerifier HTTP/1.1\r\nHost: 127.0.0.1\r\n" + bad_header
+            + b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n")
+
+    reply = raw_request(sandbox, head, b"{}")
+
+    assert 400 <= reply.status < 500
+    assert reply.headers["Content-Type"].startswith("application/json")
+    assert reply.error["message"].startswith(("Malformed HTTP request", "Request Header"))
+
+
+def test_a_body_trickling_in_is_answered_408_within_the_read_timeout():
+    from sr_frames.sandbox.validation import Limits
+
+    with start_sandbox(limits=Limits(read_timeout=0.5)) as slow_reader, \
+            socket.create_connection(("127.0.0.1", slow_reader.port), timeout=10) as sock:
+        sock.sendall(post_head("/auth/accessToken", 100) + b'{"user')  # and then nothing
+        reply = read_reply(sock)
+
+    assert reply.status == 408
+    assert reply.error["message"] == "Request body not received within 0.5 s."
+
+
+@pytest.mark.parametrize("host", ["evil.example:{port}", "evil.example", "127.0.0.1:1",
+                                  "localhost", "127.0.0.1.nip.io:{port}"])
+def test_the_control_plane_refuses_a_host_other_than_this_machine(sandbox, host):
+    head = f"GET /_sandbox/requests HTTP/1.1\r\nHost: {host.format(port=sandbox.port)}\r\n\r\n"
+
+    reply = raw_request(sandbox, head.encode())
+
+    assert reply.status == 403
+    assert reply.headers["Content-Type"].startswith("application/json")
+    assert "Host" in reply.error["message"]
+
+
+@pytest.mark.parametrize("name", ["127.0.0.1", "localhost", "LOCALHOST"])
+def test_the_control_plane_and_the_api_answer_this_machine_by_name_or_address(sandbox, name):
+    host = f"{name}:{sandbox.port}"
+    body = json.dumps({"username": USER, "password": PASSWORD}).encode()
+
+    control = raw_request(sandbox, f"GET /_sandbox/stats HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    api = raw_request(sandbox, post_head("/auth/accessToken", len(body), host=host), body)
+
+    assert control.status == 200 and control.json()["logins"] == 0
+    assert api.status == 200 and api.json()["token_type"] == "Bearer"
+
+
+@pytest.mark.parametrize("method", ["company_email", "contact_emails", "find_email_by_company",
+                                    "verify_email"])
+def test_text_that_is_not_unicode_answers_400_not_a_server_error(sandbox, method):
+    user = User(sandbox)
+    ep = endpoint(method)
+    raw = json.dumps({f.name: "Jane" for f in ep.fields}).replace('"Jane"', '"\\ud800 Jane"')
+
+    reply = http(sandbox.url + ep.path, raw=raw.encode(), token=user.token)
+
+    assert reply.status == 400
+    assert reply.error["message"] == "Invalid request body: text with a lone surrogate is not Unicode."
+
+
+def test_nan_is_not_json_and_never_comes_back_out(sandbox):
+    user = User(sandbox)
+    raw = b'{"list_id": "x", "data": [{"name": "Jane", "score": NaN}]}'
+
+    reply = http(sandbox.url + "/editable-lists/addToList", raw=raw, token=user.token)
+
+    assert reply.status == 400 and reply.error["message"] == "Invalid request body"

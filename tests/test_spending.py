@@ -68,15 +68,17 @@ def test_a_budget_stops_the_run_and_the_next_run_continues(sandbox):
 
 def test_cache_only_answers_offline_without_a_connection_attempt():
     leads = pd.DataFrame({"email": ["ada@engines.io", "alan@bletchley.uk", "grace@navy.mil"]})
-    with start_sandbox(port=0) as online:
-        sr_frames.configure(base_url=online.url)
+    with start_sandbox(port=0) as online:  # the service, while it could be reached
+        sr_frames.configure(base_url=online.url, cache_scope="the service")
         leads.head(2).salesrocks.verify_emails(progress=False)
 
     with socket.socket() as listener:  # a port that records any connection attempt
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         listener.setblocking(False)
-        sr_frames.configure(base_url=f"http://127.0.0.1:{listener.getsockname()[1]}")
+        # the same service, now at an address where nothing answers
+        sr_frames.configure(base_url=f"http://127.0.0.1:{listener.getsockname()[1]}",
+                            cache_scope="the service")
         offline = leads.salesrocks.verify_emails(cache_only=True, progress=False)
         try:
             listener.accept()

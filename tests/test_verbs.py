@@ -420,3 +420,50 @@ def test_concurrent_runs_share_a_request_and_survive_each_others_cancel(sandbox)
     checked = asyncio.run(two_cells())
     assert checked.loc[0, "email_status"] == answers.verify_email("shared@example.com")["status"]
     assert sandbox.count("verify_email") == 2, "the second run asked again once the first was cancelled"
+
+
+def test_overwrite_replaces_by_position_and_leaves_duplicated_columns_alone(sandbox):
+    leads = pd.DataFrame([["x", "y", "jane@example.com", "old", 1]],
+                         columns=["a", "a", "email", "email_status", "b"])
+    replaced = leads.salesrocks.verify_emails(overwrite=True, progress=False)
+    assert list(replaced.columns[:5]) == ["a", "a", "email", "email_status", "b"]
+    assert list(replaced.iloc[0, :2]) == ["x", "y"], "each duplicate kept once, in its place"
+    assert replaced.loc[0, "email_status"] == answers.verify_email("jane@example.com")["status"]
+    assert replaced.columns.tolist().count("email_status") == 1
+
+
+def test_the_callers_attrs_are_kept_beside_the_report(sandbox):
+    leads = pd.DataFrame({"email": ["jane@example.com"]})
+    leads.attrs["source"] = {"file": "leads.xlsx"}
+    checked = leads.salesrocks.verify_emails(progress=False)
+    assert checked.attrs["source"] == {"file": "leads.xlsx"}
+    assert checked.attrs["salesrocks"].rows == 1
+    checked.attrs["source"]["file"] = "changed"
+    assert leads.attrs == {"source": {"file": "leads.xlsx"}}, "the caller's attrs are not shared"
+
+
+def test_multiindex_columns_get_the_results_as_padded_tuples(sandbox):
+    leads = pd.DataFrame([["Jane", "jane@example.com"], ["John", "john@example.com"]],
+                         columns=pd.MultiIndex.from_tuples([("contact", "name"), ("contact", "email")]))
+    checked = leads.salesrocks.verify_emails(column=("contact", "email"), progress=False)
+    assert checked.columns.nlevels == 2
+    assert all(isinstance(c, tuple) for c in checked.columns)
+    assert checked.columns[:2].tolist() == leads.columns.tolist()
+    assert ("email_status", "") in checked.columns and ("email_error", "") in checked.columns
+    assert checked[("email_status", "")].tolist() == [
+        answers.verify_email(e)["status"] for e in ("jane@example.com", "john@example.com")]
+    again = checked.salesrocks.verify_emails(column=("contact", "email"), overwrite=True,
+                                             progress=False)
+    assert again.columns.tolist() == checked.columns.tolist()
+    with pytest.raises(KeyError, match=r"MultiIndex, so name column 'email' .* by its tuple"):
+        leads.salesrocks.verify_emails(progress=False)
+    assert sandbox.count("verify_email") == 2
+
+
+def test_a_series_named_like_a_result_column_keeps_its_input(sandbox):
+    addresses = pd.Series(["jane@example.com"], name="email_status")
+    with pytest.raises(ValueError, match="input column 'email_status' is named like a result column"):
+        addresses.salesrocks.verify_emails(overwrite=True, progress=False)
+    checked = addresses.salesrocks.verify_emails(prefix="checked_", progress=False)
+    assert checked.loc[0, "email_status"] == "jane@example.com"
+    assert sandbox.count("verify_email") == 1

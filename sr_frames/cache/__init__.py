@@ -1,7 +1,8 @@
 """Answers already paid for, on disk, as JSON; and the writes that must land whole.
 
-``store`` is the response cache (diskcache with a JSON-only disk, 0700), ``scope`` the
-service identity its keys are built from, ``sqlite`` the chunked read both the cache
+``store`` is the response cache (diskcache with a JSON-only disk, files 0600 in a 0700
+directory), ``readonly`` the reading of a directory that cannot be written, ``scope`` the
+service identity its keys are built from, ``rows`` the chunked read both the cache
 and the push ledger use, ``interrupts`` the Ctrl-C hold over a write.
 
 May import: ``sr_frames.endpoints``, ``config``, ``defaults``, ``errors``.

@@ -6,9 +6,12 @@ depend on who asks, the account; credentials never take part. Values are stored 
 JSON text only: the disk class refuses to unpickle anything, so a row planted by
 someone who can write to the directory is a miss, never code run (CVE-2025-69872).
 
-A cache that fails (locked, corrupt, unwritable, full) never stops a run: the failing
-operation is a miss or writes nothing, and one :class:`CacheWarning` per cache object
-says so. Every ``set`` is committed before it returns, so a killed process keeps it.
+A cache that fails (locked, corrupt, full) never stops a run: the failing operation is
+a miss or writes nothing, and one :class:`CacheWarning` per cache object says so. A
+directory that can be read but not written is read (:mod:`sr_frames.cache.readonly`),
+never written, with one warning. Files are 0600 in a 0700 directory. Every ``set`` is
+committed before it returns, so a killed process keeps it; ``write_rows`` commits many
+answers in one transaction (see :mod:`.write_behind`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import os
 import sqlite3
 import time
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -30,6 +33,8 @@ from diskcache.core import MODE_RAW
 
 from sr_frames import config
 from sr_frames.cache.interrupts import interrupts_held
+from sr_frames.cache.readonly import ReadOnlyTable
+from sr_frames.cache.rows import raw_rows
 from sr_frames.defaults import CACHE_LOCK_TIMEOUT
 from sr_frames.endpoints import Endpoint
 from sr_frames.endpoints import endpoint as find_endpoint
@@ -40,27 +45,38 @@ __all__ = [
     "CacheWarning",
     "JSONOnlyDisk",
     "ResponseCache",
+    "Row",
     "cache_info",
     "clear_cache",
+    "private_directory",
+    "private_files",
 ]
 
 KEY_VERSION = "sr1"
 
-_CHUNK = 500  # keys per SELECT; well under SQLite's bound-parameter limit
-_SELECT = (  # diskcache's table; raw = 1 rows only, so no key is ever unpickled
-    "SELECT key, mode, filename, value FROM Cache WHERE raw = 1 AND key IN ({})"
-    " AND (expire_time IS NULL OR expire_time > ?)"
-)
 _COUNT_BY_TAG = (
     "SELECT tag, COUNT(*) FROM Cache WHERE expire_time IS NULL OR expire_time > ? GROUP BY tag"
 )
 
 
+# one answer as write_rows stores it: what diskcache's own set() writes for a JSON row
+# (key, raw 1, store, expire and access times, tag, size 0, mode raw, no file, the text)
+Row = tuple[str, float, float | None, float, str, int, str]
+_UPSERT = (
+    "INSERT INTO Cache (key, raw, store_time, expire_time, access_time, access_count, tag,"
+    " size, mode, filename, value) VALUES (?, 1, ?, ?, ?, 0, ?, 0, ?, NULL, ?)"
+    " ON CONFLICT (key, raw) DO UPDATE SET store_time = excluded.store_time,"
+    " expire_time = excluded.expire_time, access_time = excluded.access_time, access_count = 0,"
+    " tag = excluded.tag, size = 0, mode = excluded.mode, filename = NULL, value = excluded.value"
+)
+_CULL_PER_ROW = 10  # expired rows removed per row written: diskcache's own cull_limit
+_CULL = (  # only rows without a file: ours never have one
+    "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache WHERE expire_time IS NOT NULL"
+    " AND expire_time < ? AND filename IS NULL ORDER BY expire_time LIMIT ?)"
+)
+
+
 @functools.cache
-def _select(count: int) -> str:
-    return _SELECT.format(",".join("?" * count))
-
-
 class _Missing:
     def __repr__(self) -> str:
         return "MISSING"
@@ -112,6 +128,12 @@ class JSONOnlyDisk(Disk):
             raise _RefusedRow("a row that is not valid JSON") from None
 
 
+def _encode(value: Any) -> str:
+    """The JSON text a row holds (as :meth:`JSONOnlyDisk.store` writes it); ``TypeError``
+    for a value JSON cannot hold."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 # what a failing cache raises; anything else is a caller's mistake and propagates
 _FAILURES = (sqlite3.Error, OSError, Timeout, _RefusedRow)
 
@@ -149,7 +171,8 @@ class ResponseCache:
     """Cached answers of read endpoints, keyed by :meth:`key`.
 
     ``directory`` defaults to ``settings().resolved_cache_dir`` (``SALESROCKS_CACHE_DIR``);
-    it is created 0700, and an existing one is tightened to 0700. ``timeout`` bounds the
+    it is created 0700, an existing one loses any group and other permissions, and the
+    files in it are 0600. ``timeout`` bounds the
     wait for another process's write lock. ``clock`` decides what has expired when
     reading (entries are stamped with the real time when written). Use as a context
     manager or call :meth:`close`.
@@ -167,11 +190,26 @@ class ResponseCache:
         self.directory = Path(directory).expanduser()
         self._clock = clock
         self._warned = False
-        self._cache: Cache | None = None
+        self._cache: Cache | ReadOnlyTable | None = None
+        self.read_only = False
         try:
             self._cache = _open(self.directory, timeout)
         except Exception as error:  # any failure to open leaves a cache that always misses
+            self._open_read_only(error)
+
+    def _open_read_only(self, error: BaseException) -> None:
+        """After ``error`` opening the cache for writing: read it if it can be read."""
+        try:
+            self._cache = ReadOnlyTable(self.directory, JSONOnlyDisk(str(self.directory)))
+        except Exception:
             self._warn(error, "opening it")
+            return
+        self.read_only = self._warned = True
+        warnings.warn(
+            f"the response cache in {self.directory} cannot be written ({_because(error)}): "
+            "answers already in it are used, new ones are not kept. Make it writable, or "
+            "set SALESROCKS_CACHE_DIR to a directory of your own.",
+            CacheWarning, stacklevel=4)
 
     @staticmethod
     def key(
@@ -207,9 +245,33 @@ class ResponseCache:
                 secrets = sorted(secret_fields.intersection(body))
                 raise ValueError(f"refusing to cache {endpoint.path}: body holds secret {secrets}")
             text = head + _body_json(body) + "}"
-            return prefix + hashlib.sha256(text.encode()).hexdigest()
+            # surrogatepass: a lone surrogate (never sent) cannot make key building raise
+            return prefix + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
         return key
+
+    @staticmethod
+    def keys_of(
+        endpoint: Endpoint, bodies: Sequence[Mapping[str, Any]], *, base_url: str,
+        account: str | None = None,
+    ) -> list[str]:
+        """:meth:`key` of every body in ``bodies``, in order, hashed in one pass: when
+        every body is one text field of the same name (an address, a domain, a handle)
+        the JSON of each is written in place instead of encoded body by body."""
+        key = ResponseCache.keyer(endpoint, base_url=base_url, account=account)
+        if not bodies or any(len(body) != 1 for body in bodies):
+            return [key(body) for body in bodies]
+        (name,) = bodies[0]
+        values = [body.get(name) for body in bodies]
+        texts = [v for v in values if type(v) is str]
+        if name in endpoint.secret_fields or len(texts) != len(values):
+            return [key(body) for body in bodies]
+        scope = _dumps(account if endpoint.account_scoped else None)
+        head = (f'{{"account":{scope},"base_url":{_dumps(base_url.rstrip("/"))},'
+                f'"body":{{{_quote(name)}:')
+        prefix, sha256, quote = f"{KEY_VERSION}:{endpoint.path}:", hashlib.sha256, _quote
+        return [prefix + sha256(f"{head}{quote(v)}}}}}".encode("utf-8", "surrogatepass")).hexdigest()
+                for v in texts]
 
     def get(self, key: str) -> Any:
         """The cached JSON value of ``key``, or :data:`MISSING` (also when the cache fails)."""
@@ -230,9 +292,7 @@ class ResponseCache:
             # connection), decoded by the JSON-only disk: far faster than a get() per key
             sql, fetch = self._cache._sql, self._cache.disk.fetch
             now, pending = self._clock(), keys if isinstance(keys, list | tuple) else list(keys)
-            for start in range(0, len(pending), _CHUNK):
-                chunk = pending[start : start + _CHUNK]
-                rows = sql(_select(len(chunk)), (*chunk, now)).fetchall()
+            for rows in raw_rows(sql, pending, now=now):
                 decoded = _decode_all(rows)
                 if decoded is not None:
                     found.update(zip((row[0] for row in rows), decoded, strict=True))
@@ -262,11 +322,39 @@ class ResponseCache:
         if not key.startswith(f"{KEY_VERSION}:{endpoint.path}:"):
             raise ValueError(f"{key!r} is not a cache key of {endpoint.path}")
         ttl = endpoint.not_found_ttl if not_found and endpoint.not_found_ttl else endpoint.ttl
-        if self._cache is None:
+        if self._cache is None or isinstance(self._cache, ReadOnlyTable):  # read-only: no writes
             return
         try:
             with interrupts_held():  # an answer paid for is kept whole, even on Ctrl-C
                 self._cache.set(key, value, expire=ttl, tag=endpoint.method)
+        except _FAILURES as error:
+            self._warn(error, "writing")
+
+    def row(self, endpoint: Endpoint, key: str, value: Any, *, not_found: bool = False) -> Row:
+        """``value`` under ``key``, checked and encoded as :meth:`set` would store it, for
+        :meth:`write_rows`; raises what :meth:`set` raises, before anything is written.
+        Its expiry counts from now."""
+        if not endpoint.cacheable:
+            raise ValueError(f"{endpoint.path} is never cached")
+        if not key.startswith(f"{KEY_VERSION}:{endpoint.path}:"):
+            raise ValueError(f"{key!r} is not a cache key of {endpoint.path}")
+        ttl = endpoint.not_found_ttl if not_found and endpoint.not_found_ttl else endpoint.ttl
+        now = time.time()
+        text = _encode(value)
+        return (key, now, None if ttl is None else now + ttl, now, endpoint.method, MODE_RAW, text)
+
+    def write_rows(self, rows: Sequence[Row]) -> None:
+        """Store ``rows`` (from :meth:`row`) in one transaction, committed before this
+        returns: one commit for many answers instead of one each. Rows land as
+        :meth:`set` writes them; expired rows are culled as diskcache culls. A failing
+        cache, or a read-only one, writes nothing and warns."""
+        if self._cache is None or isinstance(self._cache, ReadOnlyTable) or not rows:
+            return
+        try:
+            with interrupts_held(), self._cache.transact():
+                connection = self._cache._con
+                connection.executemany(_UPSERT, rows)
+                connection.execute(_CULL, (time.time(), _CULL_PER_ROW * len(rows)))
         except _FAILURES as error:
             self._warn(error, "writing")
 
@@ -290,7 +378,7 @@ class ResponseCache:
         """
         if isinstance(endpoint, str):
             endpoint = find_endpoint(endpoint)
-        if self._cache is None:
+        if self._cache is None or isinstance(self._cache, ReadOnlyTable):  # read-only: no writes
             return 0
         try:
             if endpoint is None:
@@ -321,7 +409,7 @@ class ResponseCache:
         if self._warned:
             return
         self._warned = True
-        reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        reason = _because(error)
         warnings.warn(
             f"the response cache in {self.directory} failed while {doing} ({reason}); "
             "carrying on without it, so affected answers are requested again. "
@@ -360,9 +448,33 @@ def clear_cache(
         return cache.clear(endpoint)
 
 
-def _open(directory: Path, timeout: float) -> Cache:
+def _because(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def private_files(directory: Path) -> None:
+    """Make the files in ``directory`` readable and writable by their owner only (0600).
+
+    SQLite creates its files (and gives its journal files the database's mode) through
+    the umask, 0644 as a rule. The directory is already 0700; the files are tightened
+    too, so a copy or a later ``chmod`` of the directory exposes nothing."""
+    for path in directory.iterdir():
+        if path.is_file() and path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+
+
+def private_directory(directory: Path) -> None:
+    """Create ``directory`` 0700, or take group and other permissions off an existing
+    one (mkdir's mode is filtered by the umask; an old directory may be wider). The
+    owner's own permissions are left as they are: a directory made read-only stays so."""
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    directory.chmod(0o700)  # mkdir's mode is filtered by the umask; an old one may be wider
+    mode = directory.stat().st_mode & 0o777
+    if mode & 0o077:
+        directory.chmod(mode & 0o700)
+
+
+def _open(directory: Path, timeout: float) -> Cache:
+    private_directory(directory)
     cache = Cache.__new__(Cache)
     try:
         # eviction "none": answers already paid for are dropped by expiry, never for size
@@ -374,6 +486,7 @@ def _open(directory: Path, timeout: float) -> Cache:
         if hasattr(cache, "_local"):  # close the connection a half-built cache holds
             cache.close()
         raise
+    private_files(directory)
     return cache
 
 

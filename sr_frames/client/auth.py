@@ -265,7 +265,7 @@ class TokenManager:
             if mine:
                 break
             try:
-                self._token, self._renew_at = await asyncio.shield(asyncio.wrap_future(running))
+                token, renew_at = await asyncio.shield(asyncio.wrap_future(running))
             except _LoginAbandoned:
                 continue  # its client stopped before the answer came: log in ourselves
             except AuthenticationError as refused:
@@ -273,7 +273,8 @@ class TokenManager:
                 raise _replay(refused) from None
             except APIStatusError as failed:  # the service's answer: it would be ours too
                 raise _replay(failed) from None
-            return self._token
+            self._token, self._renew_at = token, renew_at
+            return token
         try:
             token = await self._login_now()
         except APIStatusError as failed:

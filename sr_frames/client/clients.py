@@ -1,9 +1,10 @@
 """The HTTP client: :class:`AsyncClient` (aiohttp) and the blocking :class:`Client`.
 
 Both are driven by the endpoint table: one generic ``call(endpoint, body)`` plus one
-method per endpoint (``verify_email(email)``, ``get_lists(page=1, size=100)``, ...)
-generated from :data:`~sr_frames.endpoints.ENDPOINTS`, with the summary as docstring
-and the request fields as keywords. A body is checked against the table before
+typed method per endpoint (``verify_email(email)``, ``get_lists(page=1, size=100)``, ...),
+inherited from :mod:`sr_frames.client._endpoint_methods`, source generated from
+:data:`~sr_frames.endpoints.ENDPOINTS` with the summary as docstring and the request
+fields as arguments. A body is checked against the table before
 anything is sent (:class:`~sr_frames.errors.RequestValidationError` names the field,
 never its value).
 
@@ -24,6 +25,7 @@ import concurrent.futures
 import inspect
 import json
 import logging
+import os
 import random
 import time
 import weakref
@@ -32,16 +34,17 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from sr_frames import config, defaults
+from sr_frames.client._endpoint_methods import AsyncEndpointMethods, EndpointMethods
 from sr_frames.client.auth import LOGINS, TokenManager
 from sr_frames.client.limits import PauseGate, RateLimiter, RequestBudget, RetryBudget
 from sr_frames.client.loop_thread import LoopThread
-from sr_frames.client.methods import async_method, sync_method
+from sr_frames.client.methods import adopt_methods
 from sr_frames.client.retry import backoff_delay, should_retry
-from sr_frames.client.schema import read_answer, validate_body
+from sr_frames.client.schema import conceal, read_answer, validate_body, wire_body
 from sr_frames.client.transport import Transport
 from sr_frames.config import Secret
 from sr_frames.defaults import MAX_RATE_LIMITED_WAITS
-from sr_frames.endpoints import ENDPOINTS, TOKEN, Endpoint
+from sr_frames.endpoints import TOKEN, Endpoint
 from sr_frames.endpoints import endpoint as find_endpoint
 from sr_frames.errors import AuthenticationError, BudgetExhausted, RateLimitError, SalesRocksError
 
@@ -97,7 +100,7 @@ class _Call:
     budget: RequestBudget | None = None
 
 
-class AsyncClient:
+class AsyncClient(AsyncEndpointMethods):
     """Asynchronous client of the Sales.Rocks API (one aiohttp session, made lazily).
 
     Every argument is optional: arguments win over ``sr_frames.configure()``, which
@@ -110,7 +113,10 @@ class AsyncClient:
     attempts to that many per second; ``max_retries`` (default 3) counts retries after
     the first attempt; ``timeout`` (default 30 s) bounds each attempt from the moment
     it leaves our queue; a 429 whose ``Retry-After`` exceeds ``retry_after_ceiling``
-    (default 60 s) raises ``RateLimitError`` instead of waiting. ``clock``, ``sleep``
+    (default 60 s) raises ``RateLimitError`` instead of waiting. ``ca_bundle`` (a PEM
+    file or directory; default ``SALESROCKS_CA_BUNDLE``, ``REQUESTS_CA_BUNDLE``,
+    ``SSL_CERT_FILE``) is trusted besides the system's CAs; answers beyond
+    ``max_answer_bytes`` (default 8 MiB, decompressed) fail unread. ``clock``, ``sleep``
     and ``rng`` are there for tests; ``limiter`` (anything with ``async wait()``)
     replaces the client's own pacing, so processes can share one rate limit. Use
     ``async with`` or ``await close()``; the client belongs to the event loop it first
@@ -129,6 +135,8 @@ class AsyncClient:
         timeout: float | None = None,
         *,
         retry_after_ceiling: float | None = None,
+        ca_bundle: str | os.PathLike[str] | None = None,
+        max_answer_bytes: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         rng: random.Random | None = None,
@@ -137,7 +145,9 @@ class AsyncClient:
         s = config.settings(username=username, password=password, token=token, base_url=base_url,
                      max_concurrency=max_concurrency, rate_limit=rate_limit,
                      max_retries=max_retries, timeout=timeout,
-                     retry_after_ceiling=retry_after_ceiling)
+                     retry_after_ceiling=retry_after_ceiling,
+                     ca_bundle=None if ca_bundle is None else os.fspath(ca_bundle),
+                     max_answer_bytes=max_answer_bytes)
         self.base_url: str = s.resolved_base_url
         self.max_concurrency: int = config.checked_number(s.max_concurrency, defaults.DEFAULT_MAX_CONCURRENCY,
                                              "max_concurrency", integer=True)
@@ -152,7 +162,7 @@ class AsyncClient:
         self.stats = ClientStats()
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._budget = RetryBudget()
+        self._budget = RetryBudget(clock=clock)
         self._gate = PauseGate(clock=clock, sleep=sleep)
         self._limiter = limiter or (None if self.rate_limit is None
                                     else RateLimiter(self.rate_limit, clock=clock, sleep=sleep))
@@ -164,7 +174,10 @@ class AsyncClient:
         self._auth = TokenManager(username=s.username, password=s.password, token=s.token,
                                   fetch=self._fetch_token, clock=clock, shared=shared)
         self._transport = Transport(self.base_url, connections=self.max_concurrency + 1,
-                                    timeout=self.timeout)
+                                    timeout=self.timeout, ca_bundle=s.ca_bundle,
+                                    max_answer_bytes=config.checked_number(
+                                        s.max_answer_bytes, defaults.DEFAULT_MAX_ANSWER_BYTES,
+                                        "max_answer_bytes", integer=True))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, account={self.account!r})"
@@ -201,7 +214,8 @@ class AsyncClient:
         request from it; when none is left, ``BudgetExhausted`` is raised unsent.
         """
         ep = endpoint if isinstance(endpoint, Endpoint) else find_endpoint(endpoint)
-        wire = Secret(json.dumps(validate_body(ep, body), allow_nan=False))
+        body = conceal(ep, body)  # from here on, no frame holds a secret unwrapped
+        wire = wire_body(ep, body)
         try:
             answer = await self._send(_Call(ep, wire, budget=budget))
         except SalesRocksError:
@@ -256,9 +270,12 @@ class AsyncClient:
         process it paces), or re-raise it when the wait is too long."""
         call.waits += 1
         wait = error.retry_after
-        if wait is None:
-            wait = error.retry_after = backoff_delay(call.waits, self._rng)
-        self._gate.pause(wait)  # even when too long to wait: later requests then fail fast
+        if wait is None:  # no usable Retry-After: an ordinary retry, counted as one
+            if not self._may_retry(call, error):
+                raise error
+            wait = error.retry_after = backoff_delay(call.retries, self._rng)
+        # a pause the client keeps is never longer than the ceiling, so later calls work
+        self._gate.pause(min(wait, self.retry_after_ceiling))
         if self._limiter is not None and wait <= self.retry_after_ceiling:
             await self._limiter.pause(wait)  # a longer one would make others sleep it out
         if wait > self.retry_after_ceiling or call.waits > MAX_RATE_LIMITED_WAITS:
@@ -308,7 +325,7 @@ def _status_of(error: SalesRocksError) -> str:
 
 # -- the blocking client -------------------------------------------------------------
 
-class Client:
+class Client(EndpointMethods):
     """Blocking client: the same arguments and methods as :class:`AsyncClient`, plain
     return values.
 
@@ -400,9 +417,5 @@ def _shut(runner: LoopThread, aclient: AsyncClient) -> None:
 
 
 Client.__init__.__signature__ = inspect.signature(AsyncClient.__init__)  # type: ignore[attr-defined]
-
-for _ep in ENDPOINTS:
-    if _ep is not TOKEN:
-        setattr(AsyncClient, _ep.method, async_method(_ep))
-        setattr(Client, _ep.method, sync_method(_ep))
-del _ep
+adopt_methods(AsyncClient, AsyncEndpointMethods)
+adopt_methods(Client, EndpointMethods)

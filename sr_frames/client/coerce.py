@@ -42,7 +42,7 @@ def as_integer(value: Any) -> Any:
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real) and float(value).is_integer():
-        return int(value)
+        return int(float(value))
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value)
     return value

@@ -36,33 +36,44 @@ class RetryBudget:
     Call :meth:`record_first_attempt` once per request (not per attempt) and
     :meth:`try_spend` before each retry; it answers ``False`` once the budget is spent.
     The window keeps a long-lived client's past successes from paying for a retry
-    storm when the service later fails.
+    storm when the service later fails. Counts are kept per tenth of the window, so a
+    client that sends a million requests holds eleven counters, not a million times;
+    ``clock`` is the client's.
     """
+
+    BUCKETS = 10
 
     def __init__(self, floor: int = RETRY_BUDGET_FLOOR, ratio: float = RETRY_BUDGET_RATIO, *,
                  window: float = RETRY_BUDGET_WINDOW, clock: Clock = time.monotonic) -> None:
         self.floor, self.ratio, self.window, self._clock = floor, ratio, window, clock
-        self._firsts: deque[float] = deque()
-        self._retries: deque[float] = deque()
+        self._width = max(window, 1e-9) / self.BUCKETS
+        self._counts: deque[list[int]] = deque()  # [bucket, first attempts, retries]
 
-    def _recent(self, times: deque[float]) -> int:
-        horizon = self._clock() - self.window
-        while times and times[0] < horizon:
-            times.popleft()
-        return len(times)
+    def _current(self) -> list[int]:
+        """The counters of the bucket ``now`` falls in, older buckets forgotten."""
+        bucket = math.floor(self._clock() / self._width)
+        if self._counts and bucket < self._counts[-1][0]:
+            bucket = self._counts[-1][0]  # a clock that stepped back counts as now
+        while self._counts and self._counts[0][0] <= bucket - self.BUCKETS:
+            self._counts.popleft()
+        if not self._counts or self._counts[-1][0] != bucket:
+            self._counts.append([bucket, 0, 0])
+        return self._counts[-1]
 
     def record_first_attempt(self) -> None:
-        self._firsts.append(self._clock())
+        self._current()[1] += 1
 
     @property
     def allowed(self) -> float:
-        return self.floor + self.ratio * self._recent(self._firsts)
+        self._current()
+        return self.floor + self.ratio * sum(c[1] for c in self._counts)
 
     def try_spend(self) -> bool:
         """Take one retry from the budget if there is one left."""
-        if self._recent(self._retries) + 1 > self.allowed:
+        current = self._current()
+        if sum(c[2] for c in self._counts) + 1 > self.allowed:
             return False
-        self._retries.append(self._clock())
+        current[2] += 1
         return True
 
 

@@ -31,10 +31,20 @@ from sr_frames.defaults import (
     RETRY_BUDGET_FLOOR,
     RETRY_BUDGET_RATIO,
 )
-from sr_frames.errors import ConnectError, InvalidResponseError, RateLimitError, ServerError, TransportError
+from sr_frames.errors import (
+    AnswerTooLarge,
+    CertificateError,
+    ConnectError,
+    InvalidResponseError,
+    RateLimitError,
+    RedirectRefused,
+    ServerError,
+    TransportError,
+)
 
 __all__ = [
     "JITTER_SPREAD",
+    "NEVER_RETRIED",
     "RETRY_BUDGET_FLOOR",
     "RETRY_BUDGET_RATIO",
     "backoff_delay",
@@ -45,6 +55,11 @@ __all__ = [
 
 
 
+NEVER_RETRIED = (RedirectRefused, AnswerTooLarge, CertificateError)
+"""Failures that come back the same every time: a redirect, an answer over the cap, a
+certificate that does not verify."""
+
+
 def should_retry(error: BaseException, *, mutates: bool = False) -> bool:
     """Whether a failed attempt may be sent again.
 
@@ -52,8 +67,11 @@ def should_retry(error: BaseException, *, mutates: bool = False) -> bool:
     answers that are not JSON or not the documented shape. A request that changes
     state (``mutates``) is retried only when it certainly never reached the service:
     connection refused or a 429. 400/401/403/404 are never retried here (a 401 is
-    handled by the token refresh, not by retries).
+    handled by the token refresh, not by retries), nor is anything in
+    :data:`NEVER_RETRIED`.
     """
+    if isinstance(error, NEVER_RETRIED):
+        return False
     if isinstance(error, ConnectError | RateLimitError):
         return True
     if mutates:
@@ -62,21 +80,24 @@ def should_retry(error: BaseException, *, mutates: bool = False) -> bool:
 
 
 def parse_retry_after(value: str | None, *, now: Clock = time.time) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header, or ``None`` if absent or unreadable.
+    """Seconds to wait from a ``Retry-After`` header, or ``None`` when it gives no usable
+    wait: absent, unreadable, zero, negative, NaN or a date in the past (the caller then
+    backs off as for any retry, so a server answering ``-30`` forever cannot make a
+    zero-wait loop).
 
-    Accepts integer or fractional seconds and HTTP-dates (measured against ``now``,
-    a wall clock). A date in the past or a negative number gives ``0.0``.
+    Accepts integer or fractional seconds and HTTP-dates (measured against ``now``, a
+    wall clock). Infinity is kept: it exceeds any ceiling.
     """
     if value is None or not value.strip():
         return None
     text = value.strip()
     try:
-        seconds = float(text)
+        seconds: float | None = float(text)
     except ValueError:
         seconds = _seconds_until_http_date(text, now)
-    if seconds is None or math.isnan(seconds):
+    if seconds is None or math.isnan(seconds) or seconds <= 0:
         return None
-    return max(0.0, seconds)
+    return seconds
 
 
 def _seconds_until_http_date(text: str, now: Clock) -> float | None:

@@ -17,15 +17,18 @@ from http import HTTPStatus
 from typing import Any
 
 from sr_frames.client.retry import parse_retry_after
+from sr_frames.config import Secret
 from sr_frames.endpoints import TOKEN, Endpoint, Field
 from sr_frames.errors import InvalidResponseError, RateLimitError, RequestValidationError, error_for_status
 
 __all__ = [
     "NOT_JSON",
+    "conceal",
     "read_answer",
     "service_message",
     "shape_problem",
     "validate_body",
+    "wire_body",
 ]
 
 
@@ -60,8 +63,12 @@ def validate_body(ep: Endpoint, body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _checked(ep: Endpoint, f: Field, value: Any) -> Any:
+    if isinstance(value, Secret):  # checked as text, and kept wrapped
+        if _coerce(f, value.reveal())[0] is not None:
+            raise RequestValidationError(f"{ep.path}: field {f.name!r} must be a non-empty string")
+        return value
     problem, value = _coerce(f, value)
-    if problem is None:
+    if problem is None and type(value) is not str:  # a text is always JSON
         try:
             json.dumps(value, allow_nan=False)
         except (TypeError, ValueError):
@@ -69,6 +76,28 @@ def _checked(ep: Endpoint, f: Field, value: Any) -> Any:
     if problem:
         raise RequestValidationError(f"{ep.path}: field {f.name!r} {problem}")
     return value
+
+
+def conceal(ep: Endpoint, body: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``body`` with the values of ``ep``'s secret fields wrapped in :class:`Secret`
+    (a copy; ``body`` itself if it holds none), so that no frame holding the body shows
+    them in a traceback's locals."""
+    secrets = ep.secret_fields
+    if not secrets or not isinstance(body, Mapping) or secrets.isdisjoint(body):
+        return body
+    return {k: Secret(v) if k in secrets and isinstance(v, str) else v for k, v in body.items()}
+
+
+def wire_body(ep: Endpoint, body: Mapping[str, Any]) -> Secret:
+    """The checked body of ``ep`` as the JSON text to send, wrapped: secrets are revealed
+    only inside the JSON encoder, never into a variable."""
+    return Secret(json.dumps(validate_body(ep, body), allow_nan=False, default=_revealed))
+
+
+def _revealed(value: Any) -> Any:
+    if isinstance(value, Secret):
+        return value.reveal()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _coerce(f: Field, value: Any) -> tuple[str | None, Any]:
@@ -175,10 +204,18 @@ def _shared_texts(body: Any) -> Any:
     thousand copies of every key and of every repeated word ("Valid", "Yes"); shared,
     they take half the memory while the run builds its result columns.
     """
-    if isinstance(body, dict):
-        return {sys.intern(k): _shared_texts(v) for k, v in body.items()}
-    if isinstance(body, list):
-        return [_shared_texts(v) for v in body]
+    # JSON gives exact types; a short text or a number is settled inline, without a call
+    if type(body) is dict:
+        return {_intern(k): (_intern(v) if type(v) is str and len(v) <= SHARED_TEXT_MAX
+                             else _shared_texts(v) if type(v) in _CONTAINERS else v)
+                for k, v in body.items()}
+    if type(body) is list:
+        return [(_intern(v) if type(v) is str and len(v) <= SHARED_TEXT_MAX
+                 else _shared_texts(v) if type(v) in _CONTAINERS else v) for v in body]
     if type(body) is str and len(body) <= SHARED_TEXT_MAX:
-        return sys.intern(body)
+        return _intern(body)
     return body
+
+
+_intern = sys.intern
+_CONTAINERS = (dict, list)

@@ -30,15 +30,10 @@ This module imports Dask only when a verb or :func:`register` is called, so
 
 from __future__ import annotations
 
-import importlib.abc
-import importlib.machinery
-import importlib.util
 import inspect
 import json
 import math
-import sys
 import uuid
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -49,6 +44,7 @@ import pandas as pd
 from sr_frames import accessor, checks, defaults
 from sr_frames.cache.scope import cache_scope
 from sr_frames.cells import as_text
+from sr_frames.dask import on_import
 from sr_frames.dask.cluster import ClusterLink, link_for
 from sr_frames.dask.shared_limit import SharedRateLimiter, take_budget
 from sr_frames.dask.worker_settings import WorkerSettings
@@ -337,41 +333,6 @@ def register() -> bool:
     return True
 
 
-class _WhenImported(importlib.abc.MetaPathFinder):
-    """Registers the accessor right after ``dask.dataframe`` is first imported."""
-
-    def find_spec(self, fullname: str, path: Sequence[str] | None,
-                  target: Any = None) -> importlib.machinery.ModuleSpec | None:
-        if fullname != "dask.dataframe":
-            return None
-        _forget_hook()
-        spec = importlib.util.find_spec(fullname)
-        loader = spec.loader if spec is not None else None
-        if loader is None or not hasattr(loader, "exec_module"):
-            return spec
-        run_module = loader.exec_module
-
-        def exec_module(module: Any) -> None:
-            run_module(module)
-            try:
-                register()
-            except Exception as error:  # never break the user's import of Dask
-                warnings.warn(f"sr_frames could not register ddf.salesrocks: {error}",
-                              RuntimeWarning, stacklevel=2)
-
-        loader.exec_module = exec_module  # type: ignore[method-assign]
-        return spec
-
-
-def _forget_hook() -> None:
-    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _WhenImported)]
-
-
-def register_on_import() -> None:
-    """Register ``ddf.salesrocks`` now if ``dask.dataframe`` is imported, else as soon as
-    it is. Imports nothing: ``import sr_frames`` stays free of Dask."""
-    if "dask.dataframe" in sys.modules:
-        register()
-    elif not any(isinstance(f, _WhenImported) for f in sys.meta_path):
-        sys.meta_path.insert(0, _WhenImported())
+register_on_import = on_import.register_on_import
+"""Register ``ddf.salesrocks`` once ``dask.dataframe`` is imported (see :mod:`.on_import`)."""
 

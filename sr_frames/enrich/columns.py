@@ -7,6 +7,7 @@ to rows with one ``take``, and joined in one ``concat`` on the caller's own inde
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,6 +26,7 @@ __all__ = [
     "column_error",
     "input_columns",
     "label_categories",
+    "labels",
     "original_columns",
     "result_columns",
 ]
@@ -45,10 +47,14 @@ def column_error(frame: pd.DataFrame, name: str, argument: str) -> KeyError:
     )
 
 
-def input_columns(frame: pd.DataFrame, wanted: Mapping[str, tuple[str, str]]) -> dict[str, pd.Series]:
-    """``{field: frame[column]}`` for ``wanted`` = ``{field: (argument, column)}``."""
+def input_columns(frame: pd.DataFrame, wanted: Mapping[str, tuple[str, Any]]) -> dict[str, pd.Series]:
+    """``{field: frame[column]}`` for ``wanted`` = ``{field: (argument, column)}``; with
+    ``MultiIndex`` columns, ``column`` is a tuple (or a name padded to one)."""
     found = {}
-    for field, (argument, column) in wanted.items():
+    for field, (argument, name) in wanted.items():
+        column: Any = name
+        if frame.columns.nlevels > 1 and not isinstance(column, tuple):
+            column = _full_label(frame, column, argument)
         if column not in frame.columns:
             raise column_error(frame, column, argument)
         selected = frame[column]
@@ -59,7 +65,17 @@ def input_columns(frame: pd.DataFrame, wanted: Mapping[str, tuple[str, str]]) ->
     return found
 
 
-def _by_field(endpoint: Endpoint, answers: list[Any], fields: list[str]) -> list[Sequence[Any]]:
+def _full_label(frame: pd.DataFrame, column: Any, argument: str) -> tuple[Any, ...]:
+    """``column`` as a label of ``frame``'s ``MultiIndex`` columns: padded with ``""``
+    if that is one, else a ``KeyError`` saying to name it by its tuple."""
+    padded = labels(frame, [column])[0]
+    if padded in frame.columns:
+        return padded
+    raise KeyError(f"the frame's columns are a MultiIndex, so name column {column!r} (argument "
+                   f"{argument}=) by its tuple, such as {frame.columns[0]!r}")
+
+
+def _by_field(endpoint: Endpoint, answers: list[Any], fields: list[str]) -> list[list[Any]]:
     """For each field, one value per answer (``None`` where an answer lacks it).
 
     One pass over the answers, taking every field of an answer while it is at hand:
@@ -129,10 +145,29 @@ def label_categories(values: Iterable[Any]) -> pd.Index:
     return pd.Index(sorted({v for v in values if isinstance(v, str)}), dtype="str")
 
 
-def check_clashes(frame: pd.DataFrame, names: Sequence[str], *, overwrite: bool) -> list[str]:
-    """The result columns that ``frame`` already has; a ``ValueError`` naming them and the
-    fixes unless ``overwrite``. Verbs call it before sending anything."""
-    clashes = [c for c in names if c in frame.columns]
+def labels(frame: pd.DataFrame, names: Sequence[Any]) -> list[Any]:
+    """``names`` as column labels of ``frame``: as they are, or, when the columns are a
+    ``MultiIndex``, tuples padded with ``""`` to its levels (``("email_status", "")``)."""
+    levels = frame.columns.nlevels
+    if levels == 1:
+        return list(names)
+    return [n if isinstance(n, tuple) else (n, *[""] * (levels - 1)) for n in names]
+
+
+def check_clashes(frame: pd.DataFrame, names: Sequence[str], *, overwrite: bool,
+                  reads: Sequence[Any] = ()) -> list[Any]:
+    """The result columns that ``frame`` already has (as its labels, see :func:`labels`);
+    a ``ValueError`` naming them and the fixes unless ``overwrite``. A column the verb
+    ``reads`` is never replaced, ``overwrite`` or not: the caller's input is kept. Verbs
+    call it before sending anything."""
+    existing = set(frame.columns)
+    clashes = [c for c in labels(frame, names) if c in existing]
+    read = [c for c in clashes if c in set(labels(frame, reads))]
+    if read:
+        raise ValueError(
+            f"the input column {read[0]!r} is named like a result column, so the result would "
+            "replace the input; rename it (series.rename('...') or frame.rename(columns=...)), "
+            "or pass prefix='...' to add the results under other names")
     if clashes and not overwrite:
         raise ValueError(
             f"result column(s) {', '.join(repr(c) for c in clashes)} already exist in the frame; "
@@ -142,16 +177,49 @@ def check_clashes(frame: pd.DataFrame, names: Sequence[str], *, overwrite: bool)
 
 
 def attach(frame: pd.DataFrame, columns: Mapping[str, Any], *, overwrite: bool) -> pd.DataFrame:
-    """A new frame: ``frame``'s columns, then ``columns``, on ``frame``'s index."""
-    clashes = check_clashes(frame, list(columns), overwrite=overwrite)
-    base = frame.drop(columns=clashes) if clashes else frame
-    added = pd.DataFrame({name: _as_is(values, frame.index) for name, values in columns.items()},
+    """A new frame: ``frame``'s columns, then ``columns``, on ``frame``'s index, with
+    ``frame.attrs`` (a copy). With ``overwrite``, a result column that exists replaces it
+    in its place, by position: other columns, duplicated labels and all, stay as they
+    are. ``MultiIndex`` columns get the results as padded tuples (:func:`labels`)."""
+    names = labels(frame, list(columns))
+    clashes = set(check_clashes(frame, list(columns), overwrite=overwrite))
+    added = pd.DataFrame({name: _as_is(values, frame.index)
+                          for name, values in zip(names, columns.values(), strict=True)},
                          index=frame.index, copy=False)
+    if len(names) and frame.columns.nlevels > 1:
+        added.columns = pd.MultiIndex.from_tuples(names, names=frame.columns.names)
+    kept = [i for i, c in enumerate(frame.columns) if c not in clashes]
+    base = frame.iloc[:, kept] if clashes else frame
     result = pd.concat([base, added], axis=1) if len(base.columns) else added
-    if clashes:  # replaced columns stay where they were
-        fresh = [c for c in columns if c not in clashes]
-        result = result[[*frame.columns, *fresh]]
+    if clashes:  # replaced columns stay where they were (the first, if a label repeats)
+        result = result.iloc[:, _placed(frame.columns, kept, names, clashes)]
+    result.attrs = _copied(frame.attrs)
     return result
+
+
+def _copied(attrs: dict[Any, Any]) -> dict[Any, Any]:
+    """A deep copy of ``attrs`` as pandas makes one, or a shallow one when something in
+    them cannot be copied: the answers are never lost over the caller's metadata."""
+    try:
+        return copy.deepcopy(attrs)
+    except Exception:
+        return dict(attrs)
+
+
+def _placed(columns: pd.Index, kept: list[int], names: list[Any], clashes: set[Any]) -> list[int]:
+    """Positions in ``[kept columns..., new columns...]`` that put every new column where
+    the column it replaces was, and the fresh ones last."""
+    position_in_base = {original: i for i, original in enumerate(kept)}
+    new_position = {name: len(kept) + j for j, name in enumerate(names)}
+    order: list[int] = []
+    placed: set[Any] = set()
+    for i, label in enumerate(columns):
+        if i in position_in_base:
+            order.append(position_in_base[i])
+        elif label not in placed:
+            order.append(new_position[label])
+            placed.add(label)
+    return order + [new_position[n] for n in names if n not in clashes]
 
 
 def _as_is(values: Any, index: pd.Index) -> Any:

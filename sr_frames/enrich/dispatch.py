@@ -1,5 +1,5 @@
-"""Sending a run's requests: concurrently, phones in batches, each answer settled and
-written to the cache the moment it arrives.
+"""Sending a run's requests: concurrently, phones in batches, each answer settled the
+moment it arrives and queued for the cache (committed within 50 ms).
 
 At most ``max_concurrency`` requests are in flight (the client's own bound); one
 in-flight request per distinct input and client, even across concurrent runs; a
@@ -11,13 +11,15 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sr_frames.client.clients import AsyncClient
-from sr_frames.config import settings
+from sr_frames.client.limits import RequestBudget
+from sr_frames.config import batch_size
 from sr_frames.defaults import DEFAULT_BATCH_SIZE
 from sr_frames.endpoints import Endpoint
 from sr_frames.enrich.plan import Plan, Slot
+from sr_frames.enrich.progress import Tally
 from sr_frames.errors import (
     AuthenticationError,
     BudgetExhausted,
@@ -26,24 +28,45 @@ from sr_frames.errors import (
     SalesRocksError,
 )
 
-if TYPE_CHECKING:
-    from sr_frames.enrich.engine import _Run
-
-__all__ = ["NOT_FOUND", "batch_size", "budget_message", "leave", "send", "units"]
+__all__ = ["NOT_FOUND", "RunState", "budget_message", "inputs_per_request", "leave", "send",
+           "units"]
 
 NOT_FOUND = "not found: "
+
+
+class _Limits(Protocol):
+    @property
+    def max_requests(self) -> int | None: ...
+
+
+class RunState(Protocol):
+    """What sending needs from a run (the engine's run satisfies it): the plan, the
+    cache key of each slot, the request budget, the counters the bar reads, and
+    ``write`` to keep each answer the moment it is settled."""
+
+    @property
+    def plan(self) -> Plan: ...
+    @property
+    def options(self) -> _Limits: ...
+    @property
+    def keys(self) -> dict[int, str]: ...
+    @property
+    def budget(self) -> RequestBudget | None: ...
+    @property
+    def tally(self) -> Tally: ...
+
+    def write(self, slot: Slot) -> None: ...
 
 
 def budget_message(limit: int) -> str:
     return f"not sent: max_requests={limit} reached; run again to continue"
 
 
-def batch_size(endpoint: Endpoint) -> int:
-    """Inputs per request: 1, or for batch endpoints the ``batch_size`` setting, else the
-    table's size."""
+def inputs_per_request(endpoint: Endpoint) -> int:
+    """1, or for batch endpoints the ``batch_size`` setting, else the table's size."""
     if not endpoint.batch_field:
         return 1
-    return settings().batch_size or endpoint.batch_size or DEFAULT_BATCH_SIZE
+    return batch_size(default=endpoint.batch_size or DEFAULT_BATCH_SIZE)
 
 
 def leave(slots: Sequence[Slot], why: str) -> None:
@@ -59,7 +82,7 @@ _inflight: weakref.WeakKeyDictionary[AsyncClient, dict[str, asyncio.Future[Any]]
 
 def units(plan: Plan, slots: list[Slot]) -> list[list[Slot]]:
     """Requests to make: one slot each, or batches for batch endpoints."""
-    size = batch_size(plan.endpoint)
+    size = inputs_per_request(plan.endpoint)
     return [slots[i:i + size] for i in range(0, len(slots), size)]
 
 
@@ -87,7 +110,7 @@ def _check_shape(plan: Plan, answer: Any, unit: list[Slot]) -> list[Any]:
     return [answer]
 
 
-async def _call_once(client: AsyncClient, run: _Run, unit: list[Slot]) -> Any:
+async def _call_once(client: AsyncClient, run: RunState, unit: list[Slot]) -> Any:
     """Send one request; concurrent runs asking the same single input share it."""
     body = _batch_body(run.plan, unit)
     key = run.keys.get(id(unit[0])) if len(unit) == 1 else None
@@ -121,7 +144,7 @@ async def _call_once(client: AsyncClient, run: _Run, unit: list[Slot]) -> Any:
         table.pop(key, None)
 
 
-async def _send_unit(client: AsyncClient, run: _Run, unit: list[Slot]) -> None:
+async def _send_unit(client: AsyncClient, run: RunState, unit: list[Slot]) -> None:
     """Send one request and settle its slots; a refused login ends the run (re-raised
     once its slots are marked), since every later request would be refused too."""
     try:
@@ -145,7 +168,7 @@ async def _send_unit(client: AsyncClient, run: _Run, unit: list[Slot]) -> None:
     run.tally.done += len(unit)
 
 
-async def send(client: AsyncClient, run: _Run, slots: list[Slot]) -> None:
+async def send(client: AsyncClient, run: RunState, slots: list[Slot]) -> None:
     """Send every slot, at most ``max_concurrency`` requests at a time."""
     await client.login()
     queue = iter(units(run.plan, slots))

@@ -9,8 +9,9 @@ The order of work is what makes a run cheap and safe to interrupt:
    inputs in frame order are sent, so the next run continues where this one stopped;
 4. the login is checked before any row is sent (a wrong password costs no row);
 5. the rest goes out concurrently through the client's one connection pool, phones
-   in batches, and every answer is written to the cache the moment it arrives, so an
-   interrupted run (Ctrl-C, a killed kernel) loses nothing already paid for.
+   in batches, and every answer is written to the cache within 50 ms of arriving, in
+   small transactions (:mod:`sr_frames.cache.write_behind`): Ctrl-C loses nothing
+   already paid for, a killed kernel at most its last 50 ms of answers.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from typing import Any
 
 from sr_frames.cache.scope import cache_scope
 from sr_frames.cache.store import ResponseCache
+from sr_frames.cache.write_behind import WriteBehind
 from sr_frames.client.clients import AsyncClient, Client, ClientStats
 from sr_frames.client.limits import RequestBudget
-from sr_frames.enrich.dispatch import NOT_FOUND, batch_size, budget_message, leave, send, units
+from sr_frames.enrich.dispatch import NOT_FOUND, budget_message, inputs_per_request, leave, send, units
 from sr_frames.enrich.plan import Plan, Slot, bulk, check_locally
 from sr_frames.enrich.progress import POLL_S, Bar, Tally
 from sr_frames.enrich.report import RunReport, announce, remember, tally
@@ -52,6 +54,8 @@ class RunOptions:
     """Opens the cache a run reads and writes, in place of ``ResponseCache(cache_dir)``:
     anything with its ``get_many``, ``set`` and ``close`` (Dask workers use the cache of
     the process that started the computation this way)."""
+    announce: bool = True
+    """Show the report when done (a caller running several plans shows one of its own)."""
 
 
 class _Run:
@@ -64,10 +68,11 @@ class _Run:
         self.tally = Tally()
         self.to_send: list[Slot] = []
         self.before: tuple[int, int, int] = (0, 0, 0)
-        self.bar: Bar | None = None
+        self.bar = Bar(verb, 0, 0, enabled=False)  # the run's own bar once it knows what to send
         self.result: RunReport | None = None
         self.budget = None if options.max_requests is None else RequestBudget(options.max_requests)
         self.cache = _open_cache(plan, options)
+        self.writes = WriteBehind(self.cache) if self.cache is not None else None
         self.keys: dict[int, str] = {}
         if self.cache is not None:
             self._make_keys(cache_scope(base_url), account)
@@ -79,8 +84,10 @@ class _Run:
                 f"{endpoint.method} answers depend on the account, and none is configured: set "
                 "SALESROCKS_USERNAME and SALESROCKS_PASSWORD (or SALESROCKS_TOKEN), or call "
                 "sr_frames.configure(username=..., password=...)")
-        key = ResponseCache.keyer(endpoint, base_url=scope, account=account)
-        self.keys = {id(slot): key(slot.body or {}) for slot in self.plan.pending()}
+        pending = self.plan.pending()
+        keys = ResponseCache.keys_of(endpoint, [slot.body or {} for slot in pending],
+                                     base_url=scope, account=account)
+        self.keys = {id(slot): key for slot, key in zip(pending, keys, strict=True)}
 
     def read_cache(self) -> None:
         if self.cache is None or self.options.refresh:
@@ -108,19 +115,25 @@ class _Run:
         limit = self.options.max_requests
         if limit is None:
             return pending
-        allowed = limit * batch_size(self.plan.endpoint)
+        allowed = limit * inputs_per_request(self.plan.endpoint)
         leave(pending[allowed:], budget_message(limit))
         return pending[:allowed]
 
     def write(self, slot: Slot) -> None:
-        if self.cache is None or id(slot) not in self.keys:
+        """Queue ``slot``'s answer for the cache (committed within the write window)."""
+        if self.writes is None or id(slot) not in self.keys:
             return
         if slot.state == "answered":
-            self.cache.set(self.plan.endpoint, self.keys[id(slot)], {"answer": slot.answer})
+            self.writes.add(self.plan.endpoint, self.keys[id(slot)], {"answer": slot.answer})
         elif slot.state == "not_found":
             message = (slot.error or "").removeprefix(NOT_FOUND)
-            self.cache.set(self.plan.endpoint, self.keys[id(slot)], {"not_found": message},
-                           not_found=True)
+            self.writes.add(self.plan.endpoint, self.keys[id(slot)], {"not_found": message},
+                            not_found=True)
+
+    def flush_writes(self) -> None:
+        """Commit the answers still queued for the cache and stop its writer thread."""
+        if self.writes is not None:
+            self.writes.close()
 
     def this_run(self, stats: Any) -> ClientStats:
         """The client's counters since this run started (the client may be long-lived)."""
@@ -146,6 +159,7 @@ class _Run:
             elapsed_s=round(time.perf_counter() - self.started, 3), interrupted=interrupted,
         )
         if self.cache is not None:
+            self.flush_writes()
             self.cache.close()
         return remember(report)
 
@@ -204,7 +218,8 @@ def _running(plan: Plan, verb: str, options: RunOptions, aclient: AsyncClient) -
         if state.bar is not None:
             state.bar.close()
         state.result = state.report(before, aclient.stats, interrupted)
-        announce(state.result, options.progress)
+        if options.announce or interrupted:
+            announce(state.result, options.progress)
 
 
 def run(plan: Plan, verb: str, options: RunOptions, client: Client | None = None) -> RunReport:
@@ -223,6 +238,7 @@ def run(plan: Plan, verb: str, options: RunOptions, client: Client | None = None
     finally:
         if owned:
             client.close()
+    assert state.result is not None  # set when the run ends, however it ends
     return state.result
 
 
@@ -266,4 +282,5 @@ async def run_async(plan: Plan, verb: str, options: RunOptions,
     finally:
         if owned:
             await aclient.close()
+    assert state.result is not None  # set when the run ends, however it ends
     return state.result

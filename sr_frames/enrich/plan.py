@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import numbers
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -23,12 +25,86 @@ import pandas as pd
 
 from sr_frames import checks
 from sr_frames.cells import as_text
+from sr_frames.defaults import MAX_INPUT_CHARS
 from sr_frames.endpoints import Endpoint
 
-__all__ = ["Plan", "Slot", "bulk", "check_locally", "make_plan"]
+__all__ = ["Plan", "Slot", "Unusable", "bulk", "cell_text", "check_locally", "make_plan"]
 
 Transform = Callable[[str], str]
 _MISSING = object()
+_UNUSABLE = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Unusable:
+    """A cell no request can carry, and why (``"a dict, not text"``): its rows get an
+    error, and nothing is sent for them."""
+
+    problem: str
+
+
+_CONTAINERS = (Mapping, list, tuple, set, frozenset, np.ndarray, pd.Series, pd.DataFrame)
+
+
+def _factorize(column: pd.Series) -> tuple[np.ndarray, Any]:
+    """``pd.factorize`` of a column as it is (an Arrow or categorical column gives its
+    codes without a Python object per row); a column holding unhashable cells (dicts,
+    lists) has them stood in for by :class:`Unusable` first, one per kind of cell."""
+    try:
+        return pd.factorize(column, use_na_sentinel=True)
+    except (TypeError, NotImplementedError):  # unhashable cells; Arrow list or struct columns
+        cells = column.to_numpy(dtype=object, copy=True)
+        for i, cell in enumerate(cells):
+            try:
+                hash(cell)
+            except TypeError:
+                cells[i] = Unusable(f"{_a(type(cell).__name__)}, not text")
+        return pd.factorize(cells, use_na_sentinel=True)
+
+
+def cell_text(cell: Any, kind: str) -> str | Unusable | None:
+    """The request text of one distinct cell: ``None`` when missing, :class:`Unusable`
+    when no request can carry it. Text, numbers (phones, zip codes) and dates are text;
+    bytes are refused (their encoding is unknown: decode the column first), as are
+    containers and other objects, text that cannot be encoded as UTF-8 (a lone
+    surrogate) and text longer than any real input of ``kind``
+    (:data:`~sr_frames.defaults.MAX_INPUT_CHARS`)."""
+    if type(cell) is Unusable:
+        return cell
+    if type(cell) is not str:
+        problem = _not_text(cell)
+        if problem is not None:
+            return Unusable(problem)
+    text = as_text(cell)
+    if text is None:
+        return None
+    limit = MAX_INPUT_CHARS.get(kind, MAX_INPUT_CHARS["text"])
+    if len(text) > limit:
+        return Unusable(f"{len(text):,} characters, longer than any {kind} (at most {limit:,})")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            return Unusable(f"text that cannot be encoded as UTF-8 (a lone surrogate at "
+                            f"position {error.start})")
+    return text
+
+
+def _not_text(cell: Any) -> str | None:
+    """Why a cell that is not ``str`` cannot be request text, or ``None`` when it can."""
+    if isinstance(cell, bytes | bytearray | memoryview):
+        return "bytes, not text (decode the column to text first, e.g. .str.decode('utf-8'))"
+    if isinstance(cell, _CONTAINERS):
+        return f"{_a(type(cell).__name__)}, not text"
+    if isinstance(cell, numbers.Number | str | date | np.datetime64 | np.generic) or cell is None \
+            or cell is pd.NaT or cell is pd.NA:
+        return None
+    return f"{_a(type(cell).__name__)}, not text"
+
+
+def _a(noun: str) -> str:
+    noun = {"ndarray": "array"}.get(noun, noun)
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 @dataclass(slots=True)
@@ -163,14 +239,12 @@ def make_plan(
     rows = len(next(iter(inputs.values())))
     per_field_codes, per_field_values = [], []
     for name in names:
-        # factorize the column as it is: an Arrow or categorical column gives its codes
-        # without a Python object per row (a million rows are not copied into objects)
-        codes, uniques = pd.factorize(inputs[name], use_na_sentinel=True)
+        codes, uniques = _factorize(inputs[name])
         kind = endpoint.field(name).kind
-        normalised = []
+        normalised: list[Any] = []
         for raw in uniques:
-            text = as_text(raw)
-            if text is not None:
+            text = cell_text(raw, kind)
+            if type(text) is str:
                 text = checks.normalise(kind, text)
                 if name in transforms:
                     text = transforms[name](text)
@@ -203,7 +277,11 @@ def make_plan(
     by_key: dict[Any, int] = {}
     distinct = 0
     for group, key in enumerate(keys):
-        if None in key:
+        refused = next(((n, v) for n, v in zip(names, key, strict=True) if type(v) is Unusable),
+                       None)
+        if refused is not None:
+            key = (_UNUSABLE, sources[refused[0]], refused[1].problem)
+        elif None in key:
             missing = tuple(sources[n] for n, v in zip(names, key, strict=True) if v is None)
             key = (_MISSING, missing)
         if key not in by_key:
@@ -211,6 +289,9 @@ def make_plan(
             if key[0] is _MISSING:
                 error = "missing value in " + ", ".join(repr(c) for c in key[1])
                 slots.append(Slot("skipped", error=error, reason="missing"))
+            elif key[0] is _UNUSABLE:
+                error = f"invalid value in {key[1]!r}: {key[2]}"
+                slots.append(Slot("skipped", error=error, reason="invalid"))
             else:
                 slots.append(_slot_for(endpoint, dict(zip(names, key, strict=True)), constants))
                 distinct += 1

@@ -3,12 +3,15 @@
 Requests complete on the client's event-loop thread; they bump plain counters in a
 :class:`Tally`. The calling thread copies those counters into a ``tqdm.auto`` bar while
 it waits, because ipykernel does not reliably show output written from another thread.
+In Jupyter without ipywidgets the bar is one output line updated in place
+(:class:`NotebookLine`), not a new stream output per refresh.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,10 +35,43 @@ def in_notebook() -> bool:
     if shell is None:
         return False
     try:
-        ip = shell.get_ipython()  # type: ignore[attr-defined]
+        ip = shell.get_ipython()
     except AttributeError:
         return False
     return ip is not None and "IPKernelApp" in getattr(ip, "config", {})
+
+
+class NotebookLine:
+    """The few ``tqdm`` methods the bar uses, drawn as one text output that a display
+    handle updates in place (tqdm without ipywidgets writes a stream output per refresh)."""
+
+    def __init__(self, *, total: int, initial: int, desc: str, unit: str, **_: Any) -> None:
+        from IPython.display import display
+
+        self.n, self.total, self.desc, self.unit = initial, total, desc, unit
+        self.postfix: str | None = None
+        self._started = time.monotonic()
+        self._handle = display({"text/plain": self._text()}, raw=True, display_id=True)
+
+    def _text(self) -> str:
+        from tqdm import tqdm
+
+        return tqdm.format_meter(self.n, self.total, time.monotonic() - self._started,
+                                 prefix=self.desc, unit=self.unit, postfix=self.postfix)
+
+    def update(self, n: int) -> None:
+        self.n += n
+
+    def set_postfix(self, postfix: dict[str, Any], refresh: bool = False) -> None:
+        self.postfix = ", ".join(f"{k}={v}" for k, v in postfix.items())
+
+    def refresh(self) -> None:
+        if self._handle is not None:
+            self._handle.update({"text/plain": self._text()}, raw=True)
+
+    def close(self) -> None:
+        self.refresh()
+        self._handle = None
 
 
 def _tqdm_class() -> Any:
@@ -45,7 +81,7 @@ def _tqdm_class() -> Any:
             from tqdm.auto import tqdm
             return tqdm
         except ImportError:
-            pass
+            return NotebookLine
     from tqdm import tqdm
     return tqdm
 

@@ -8,17 +8,42 @@ built from counts and failure reasons only.
 from __future__ import annotations
 
 import html
+import weakref
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["RunReport", "announce", "last_report"]
+__all__ = ["RunReport", "ShownOncePerCell", "announce", "last_report"]
 
 _latest: RunReport | None = None
+_shown: tuple[weakref.ref[Any], int | None] | None = None
+"""The report shown last in Jupyter, and the cell (execution count) it was shown in."""
+
+
+def _execution_count() -> int | None:
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return getattr(shell, "execution_count", None)
+
+
+class ShownOncePerCell:
+    """In Jupyter, a report the verb has shown already is not shown again when the same
+    cell's last expression is that report: one report per cell."""
+
+    def _ipython_display_(self) -> None:
+        global _shown
+        from IPython.display import display
+
+        cell = _execution_count()
+        if _shown is not None and _shown[0]() is self and _shown[1] == cell:
+            return
+        _shown = (weakref.ref(self), cell)
+        display({"text/html": self._repr_html_(), "text/plain": str(self)}, raw=True)  # type: ignore[attr-defined]
 
 
 @dataclass
-class RunReport:
+class RunReport(ShownOncePerCell):
     """Counts of one verb run.
 
     ``rows``: rows in the frame. ``distinct``: distinct normalised inputs (missing
@@ -139,7 +164,7 @@ def announce(report: RunReport, progress: bool = True) -> None:
     if in_notebook():
         from IPython.display import display
 
-        display(report)
+        display(report)  # through _ipython_display_, which remembers it was shown
     else:
         import sys
 

@@ -12,10 +12,7 @@ from __future__ import annotations
 import math
 import os
 import re
-import stat
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -30,9 +27,9 @@ from sr_frames.cells import is_missing
 __all__ = [
     "FORMULA_TRIGGERS",
     "TableShape",
-    "atomic_output",
     "csv_text",
     "default_output_path",
+    "defuse",
     "join_values",
     "number_text",
     "place_columns",
@@ -56,7 +53,8 @@ EXCEL_MAX_TEXT = 32767
 
 _PADDED_FORMAT = re.compile(r"^(0+)(?:\.(0+))?$")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_NUMBER_LIKE = re.compile(r"^[+-]?[\d\s().\-/]*\d[\d\s().\-/]*$")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
+_PHONE_LIKE = re.compile(r"^\+[\d ().]*\d[\d ().]*$")
 
 
 # -- where the table is -------------------------------------------------------------
@@ -264,8 +262,7 @@ def csv_text(value: Any) -> str:
     """A result value as CSV text: the workbook rendering, with formulas defused.
 
     A CSV cell cannot say "this is text", so text that a spreadsheet would run as a
-    formula gets a leading apostrophe (OWASP's advice). Phone numbers and signed numbers
-    (``+44 20 7946 0958``, ``-3``) are left exactly as they are.
+    formula gets a leading apostrophe (OWASP's advice): see :func:`defuse`.
     """
     cell = to_cell_value(value)
     if cell is None:
@@ -276,10 +273,20 @@ def csv_text(value: Any) -> str:
         return number_text(cell)
     if isinstance(cell, date | time | timedelta):
         return temporal_text(cell)
-    text = str(cell)
-    if starts_formula(text) and not _NUMBER_LIKE.match(text):
-        return "'" + text
-    return text
+    return defuse(str(cell))
+
+
+def defuse(text: str) -> str:
+    """``text`` with a leading apostrophe if a spreadsheet would evaluate it.
+
+    Anything starting with ``=``, ``+``, ``-``, ``@``, tab or CR is evaluated, arithmetic
+    included (``-1-1``, ``+1-1``, ``+1-202-555-0100``), except two shapes that a
+    spreadsheet reads as a plain value: a signed number (``-3``, ``+2.5``) and a phone
+    number of digits, spaces, dots and parentheses after its ``+`` (``+44 20 7946 0958``).
+    """
+    if not text.startswith(FORMULA_TRIGGERS) or _PLAIN_NUMBER.match(text) or _PHONE_LIKE.match(text):
+        return text
+    return "'" + text
 
 
 def result_labels(frame: pd.DataFrame, shape: TableShape, columns: Sequence[Any] | None) -> list[Any]:
@@ -308,55 +315,20 @@ def check_rows(frame: pd.DataFrame, shape: TableShape, where: str) -> None:
 # -- files --------------------------------------------------------------------------
 
 
-@contextmanager
-def atomic_output(output: Path, *, like: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``output``; on success it replaces ``output`` at once.
-
-    The caller writes the whole file to the yielded path. Only when that finishes is the
-    file flushed to disk and renamed over ``output`` (``os.replace``), so a crash or an
-    error leaves either the old output or none, never half a file, and no temporary file
-    behind. The new file takes the permissions of the file it replaces, else of ``like``.
-    """
-    if not output.parent.is_dir():
-        raise FileNotFoundError(f"output folder {output.parent} does not exist; create it first")
-    handle, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-    os.close(handle)
-    temporary = Path(name)
-    try:
-        yield temporary
-        _flush(temporary)
-        os.chmod(temporary, stat.S_IMODE((output if output.exists() else like).stat().st_mode))
-        _replace(temporary, output)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def _replace(temporary: Path, output: Path) -> None:
-    try:
-        os.replace(temporary, output)
-    except PermissionError as error:
-        raise PermissionError(
-            f"cannot replace {output} ({error.strerror}); close it if a spreadsheet "
-            "application has it open, or choose another output"
-        ) from error
-
-
-def _flush(path: Path) -> None:
-    with open(path, "rb+") as file:
-        os.fsync(file.fileno())
-
-
 def default_output_path(source: str | os.PathLike[str], suffix: str = "enriched") -> Path:
     """Where results go when no output is named: ``leads.xlsx`` -> ``leads.enriched.xlsx``.
 
-    The file sits beside the source. If that name is taken, ``-1``, ``-2``, ... is added
+    The file sits beside the source; ``.xls``, ``.xlsb`` and ``.ods`` sources give an
+    ``.xlsx`` (those formats are read, not written). If that name is taken, ``-1``, ``-2``, ... is added
     (``leads.enriched-1.xlsx``), so an earlier result is never overwritten silently.
     """
+    from sr_frames.files.output import output_suffix
+
     source = Path(source)
-    candidate = source.with_name(f"{source.stem}.{suffix}{source.suffix}")
+    kind = output_suffix(source) if source.suffix else ""
+    candidate = source.with_name(f"{source.stem}.{suffix}{kind}")
     n = 0
     while candidate.exists():
         n += 1
-        candidate = source.with_name(f"{source.stem}.{suffix}-{n}{source.suffix}")
+        candidate = source.with_name(f"{source.stem}.{suffix}-{n}{kind}")
     return candidate

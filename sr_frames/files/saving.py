@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pandas as pd
 from openpyxl.styles import Font
 
-from sr_frames.files.grid import atomic_output, csv_text
-from sr_frames.files.workbook import put_cell
+from sr_frames.files.grid import csv_text, starts_formula, to_cell_value
+from sr_frames.files.output import atomic_output
 
-__all__ = ["save_table"]
+__all__ = ["put_cell", "save_table"]
 
 
 def save_table(frame: pd.DataFrame, output: str | os.PathLike[str]) -> Path:
@@ -30,8 +31,11 @@ def save_table(frame: pd.DataFrame, output: str | os.PathLike[str]) -> Path:
         raise ValueError(f"cannot write {path.name}: name a .xlsx or .csv output")
     with atomic_output(path, like=path.parent) as temporary:
         if suffix == ".csv":
-            rows = [[csv_text(v) for v in row] for row in frame.itertuples(index=False)]
-            table = pd.DataFrame(rows, columns=[csv_text(str(c)) for c in frame.columns], dtype=object)
+            from sr_frames.files.cell_xml import render_column
+
+            table = pd.DataFrame({i: render_column(frame.iloc[:, i].reset_index(drop=True), csv_text)
+                                  for i in range(frame.shape[1])}, dtype=object)
+            table.columns = [csv_text(str(c)) for c in frame.columns]
             table.to_csv(temporary, index=False, encoding="utf-8-sig")
         else:
             _save_xlsx(frame, temporary)
@@ -49,3 +53,14 @@ def _save_xlsx(frame: pd.DataFrame, path: Path) -> None:
             put_cell(sheet.cell(row, col), value)
     sheet.freeze_panes = "A2"
     book.save(path)
+
+
+def put_cell(cell: Any, value: Any) -> None:
+    """Write one value the way every writer here does: plain cell values, and text that
+    starts like a formula stored as text (never run by a spreadsheet)."""
+    value = to_cell_value(value)
+    cell.value = value
+    if starts_formula(value):
+        # text written by us is never a formula; quotePrefix keeps it text when edited
+        cell.data_type = "s"
+        cell.quotePrefix = True

@@ -119,12 +119,12 @@ def _update_rows(frame: pd.DataFrame, id_column: Any) -> tuple[list[dict[str, An
 
 
 async def _each_chunk(aclient: AsyncClient, method: str, field: str,
-                      parts: list[Sequence[Any]]) -> list[Any]:
+                      parts: Sequence[Sequence[Any]]) -> list[Any]:
     calls = [aclient.call(method, {field: list(part)}) for part in parts]
     return await asyncio.gather(*calls, return_exceptions=True)
 
 
-def _tally(parts: list[Sequence[Any]], answers: list[Any], pattern: re.Pattern[str],
+def _tally(parts: Sequence[Sequence[Any]], answers: list[Any], pattern: re.Pattern[str],
            names: tuple[str, ...]) -> dict[str, Any]:
     counts: dict[str, Any] = dict.fromkeys(names, 0)
     counts.update(failed=0, errors=[])

@@ -33,7 +33,8 @@ from diskcache import Cache
 
 from sr_frames import config
 from sr_frames.cache.interrupts import interrupts_held
-from sr_frames.cache.store import JSONOnlyDisk
+from sr_frames.cache.rows import raw_rows
+from sr_frames.cache.store import JSONOnlyDisk, private_files
 from sr_frames.cells import contact_id
 from sr_frames.defaults import LEDGER_LOCK_TIMEOUT
 from sr_frames.endpoints import CONTACT_RESERVED
@@ -47,8 +48,6 @@ LEDGER_DIRECTORY = "push-ledger"
 _VERSION = "push1"
 _UNCERTAIN = "uncertain"
 _LANDS_BY = "lands-by"
-_CHUNK = 500  # keys per SELECT, well under SQLite's bound-parameter limit
-_SELECT = "SELECT key, mode, filename, value FROM Cache WHERE raw = 1 AND key IN ({})"
 
 
 def _canonical(value: Any) -> Any:
@@ -102,6 +101,7 @@ class Ledger:
         self.tag = _scope(base_url, account, list_id)
         self._cache = Cache(str(self.directory), timeout=LEDGER_LOCK_TIMEOUT, disk=JSONOnlyDisk,
                             tag_index=True, eviction_policy="none")
+        private_files(self.directory)
 
     def __enter__(self) -> Ledger:
         return self
@@ -121,9 +121,8 @@ class Ledger:
     def _read(self, keys: Sequence[str]) -> dict[str, Any]:
         found: dict[str, Any] = {}
         sql, fetch = self._cache._sql, self._cache.disk.fetch
-        for start in range(0, len(keys), _CHUNK):
-            chunk = keys[start:start + _CHUNK]
-            for key, mode, filename, value in sql(_SELECT.format(",".join("?" * len(chunk))), chunk):
+        for rows in raw_rows(sql, keys):
+            for key, mode, filename, value in rows:
                 try:
                     found[key] = fetch(mode, filename, value, False)
                 except Exception:  # not our JSON text: treated as never written
@@ -198,7 +197,7 @@ class Ledger:
         """When (wall-clock seconds) the last request sent without an answer may have
         landed by; 0 when none is in doubt."""
         value = self._read([self._key(_LANDS_BY)]).get(self._key(_LANDS_BY))
-        return float(value) if type(value) in (int, float) else 0.0
+        return float(value) if type(value) is int or type(value) is float else 0.0
 
     def mark_uncertain(self, hashes: Iterable[str], *, lands_by: float = 0.0) -> None:
         """Record rows (one fingerprint per row) that may or may not have been added;

@@ -17,6 +17,7 @@ the result, and the answer's own ``data.secret`` is never read.
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
@@ -111,7 +112,7 @@ def _run(frame: pd.DataFrame, method: str, verb: str, given: Mapping[str, Any],
     outcomes: list[_Outcome | None] = [None] * len(bodies)
     with using(client) as c:
         before = c.aclient.stats.requests
-        futures = {c.submit(lambda ac, b=b: _create(ac, ep, b)): i for i, b in enumerate(bodies)}
+        futures = {c.submit(functools.partial(_create, ep=ep, body=b)): i for i, b in enumerate(bodies)}
         bar = Bar(verb, len(futures), 0, enabled=progress and bool(futures))
         try:
             _collect(ep, futures, outcomes, bar, c)

@@ -8,6 +8,8 @@ read one list back.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -15,7 +17,7 @@ from typing import Any
 from sr_frames import defaults
 from sr_frames.client.clients import AsyncClient, Client
 from sr_frames.config import positive
-from sr_frames.errors import AuthenticationError, NotFoundError, SalesRocksError
+from sr_frames.errors import AuthenticationError, InvalidResponseError, NotFoundError, SalesRocksError
 
 __all__ = ["check_list", "list_records", "read_pages", "using"]
 
@@ -38,7 +40,7 @@ def using(client: Client | None) -> Iterator[Client]:
 
 
 async def read_pages(aclient: AsyncClient, method: str, body: Mapping[str, Any],
-                     size: int) -> list[dict[str, Any]]:
+                     size: int, *, max_pages: int = defaults.MAX_PAGES) -> list[dict[str, Any]]:
     """Every record of a paginated endpoint, in order, up to the first empty page.
 
     A short page does not end the list (a service may cap the page size below
@@ -46,22 +48,45 @@ async def read_pages(aclient: AsyncClient, method: str, body: Mapping[str, Any],
     the pages that hold records. Pages go out in concurrent waves growing to
     ``READ_AHEAD``; after a short page one page is asked alone, to see whether the
     list ended there, and waves grow again if it did not.
+
+    Raises ``InvalidResponseError`` when a page repeats an earlier one (a service that
+    ignores ``page`` would otherwise be read forever) or when ``max_pages`` pages
+    (:data:`~sr_frames.defaults.MAX_PAGES`) all held records.
     """
     records: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}  # a digest of each page's records -> its number
     page, wave, probing, capped = 1, 1, False, False
     while True:
-        calls = [aclient.call(method, {**body, "page": p, "size": size})
-                 for p in range(page, page + wave)]
+        numbers = range(page, min(page + wave, max_pages + 1))
+        if not numbers:
+            raise InvalidResponseError(
+                f"{method} still had records after {max_pages:,} pages ({len(records):,} "
+                "records); stopped there. Raise max_pages if the list is really that long")
+        calls = [aclient.call(method, {**body, "page": p, "size": size}) for p in numbers]
         answers = await asyncio.gather(*calls, return_exceptions=True)
-        for answer in answers:
+        for number, answer in zip(numbers, answers, strict=True):
             if isinstance(answer, BaseException):
                 raise answer
             if not answer:
                 return records
+            _check_new(method, number, answer, seen)
             records.extend(answer)
+            short = len(answer) < size
         capped = capped or probing  # a page after a short one: the service caps the size
-        probing = not capped and len(answers[-1]) < size
-        page, wave = page + wave, 1 if probing else min(2 * wave, READ_AHEAD)
+        probing = not capped and short
+        page, wave = page + len(numbers), 1 if probing else min(2 * wave, READ_AHEAD)
+
+
+def _check_new(method: str, number: int, answer: Any, seen: dict[str, int]) -> None:
+    """Raise ``InvalidResponseError`` if page ``number`` holds the records of a page
+    already read."""
+    digest = hashlib.sha256(json.dumps(answer, sort_keys=True, default=str).encode(
+        "utf-8", "surrogatepass")).hexdigest()
+    if digest in seen:
+        raise InvalidResponseError(
+            f"{method} answered page {number} with the records of page {seen[digest]}: the "
+            "service ignores the page asked for; stopped reading there")
+    seen[digest] = number
 
 
 def check_list(client: Client, list_id: str) -> None:

@@ -20,6 +20,7 @@ per chunk:
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import sys
 import time
 from collections import Counter
@@ -101,6 +102,10 @@ class _Push:
             self.ids = self.ledger.match(self.hashes)
         return [i for i, h in enumerate(self.hashes) if h and self.ids[i] is None]
 
+    def fingerprints(self, rows: Iterable[int]) -> list[str]:
+        """The fingerprints of ``rows`` sent: :meth:`pending` gives only rows that have one."""
+        return [h for i in rows if (h := self.hashes[i]) is not None]
+
     def fail(self, rows: Iterable[int], text: str, why: str) -> None:
         for i in rows:
             self.errors[i] = text
@@ -131,18 +136,19 @@ class _Push:
     def record(self, rows: Sequence[int], answer: Any = None, error: BaseException | None = None) -> None:
         """Write one chunk's outcome to the ledger and the result columns."""
         if error is None:
-            oids = [contact_id(a) for a in answer] if isinstance(answer, list) else []
-            if len(oids) != len(rows) or None in oids:
-                error = InvalidResponseError(f"{ADD.path} answered {len(oids)} ids for {len(rows)} rows")
+            found = [contact_id(a) for a in answer] if isinstance(answer, list) else []
+            oids = [oid for oid in found if oid is not None]
+            if len(found) != len(rows) or len(oids) != len(found):
+                error = InvalidResponseError(f"{ADD.path} answered {len(found)} ids for {len(rows)} rows")
         if error is None:
-            self.ledger.confirm([(self.hashes[i], oid) for i, oid in zip(rows, oids, strict=True)],
+            self.ledger.confirm(list(zip(self.fingerprints(rows), oids, strict=True)),
                                 newest_first=self.force)
             for i, oid in zip(rows, oids, strict=True):
                 self.ids[i], self.errors[i] = oid, None
             self.confirmed += len(rows)
         elif maybe_applied(error):
             later = self.landing_s if may_still_land(error) else 0.0
-            self.ledger.mark_uncertain((self.hashes[i] for i in rows), lands_by=time.time() + later)
+            self.ledger.mark_uncertain(self.fingerprints(rows), lands_by=time.time() + later)
             self.fail(rows, f"uncertain ({reason(error)}): no clear answer after sending, so the "
                             "row may be in the list; push again to reconcile", "uncertain")
         else:
@@ -184,7 +190,7 @@ def _send(client: Client, push: _Push, contacts_: list[dict | None], todo: list[
     for start in range(0, len(todo), size):
         rows = todo[start:start + size]
         body = {"list_id": push.list_id, "data": [contacts_[i] for i in rows]}
-        futures[client.submit(lambda ac, b=body: ac.call(ADD, b))] = rows
+        futures[client.submit(functools.partial(AsyncClient.call, endpoint=ADD, body=body))] = rows
     unrecorded = set(futures)
 
     def record(future: concurrent.futures.Future[Any]) -> None:
@@ -194,7 +200,7 @@ def _send(client: Client, push: _Push, contacts_: list[dict | None], todo: list[
     try:
         drain(unrecorded, record, lambda: bar.show(push.tally, client.aclient.stats))
     except BaseException:
-        push.ledger.mark_uncertain((push.hashes[i] for f in unrecorded for i in futures[f]),
+        push.ledger.mark_uncertain(push.fingerprints(i for f in unrecorded for i in futures[f]),
                                    lands_by=time.time() + push.landing_s)
         raise
 

@@ -7,9 +7,11 @@ random generator, so answers are the same in every process and on every run.
 
 This module is the one to import: the verifiers, Generate Email and campaign
 statistics live here, the searches in :mod:`searches` and the hash and refusals in
-:mod:`derive`, all re-exported. A refusal is raised as :class:`NotFound` (answered
-404: a definitive "not found", about one input in five for the searches) or
-:class:`BadInput` (answered 400).
+:mod:`derive`, all re-exported; any answer registered with
+:func:`~sr_frames.sandbox.registry.answers_for` is also reachable here by its endpoint
+method (``answers.email_patterns``), wherever it is defined. A refusal is raised as
+:class:`NotFound` (answered 404: a definitive "not found", about one input in five
+for the searches) or :class:`BadInput` (answered 400).
 
 The rules, in brief:
 
@@ -50,6 +52,7 @@ from sr_frames.sandbox.derive import (
     pick,
     valid_domain,
 )
+from sr_frames.sandbox.registry import ANSWERS, answers_for
 from sr_frames.sandbox.searches import (
     NO_EMAIL_FOUND,
     company_domain,
@@ -136,6 +139,7 @@ def _mailbox(email: str, domain: str) -> tuple[str, int, str]:
     return "Valid", 90 + spread % 10, "Mailbox exists."
 
 
+@answers_for("verify_email")
 def verify_email(email: str) -> dict[str, Any]:
     """The Email Verifier's answer for ``email`` (echoed as sent)."""
     syntax = checks.email_syntax_error(email)
@@ -165,11 +169,13 @@ def verify_email(email: str) -> dict[str, Any]:
     }
 
 
+@answers_for("verify_phones")
 def verify_phones(phones: Sequence[str]) -> list[dict[str, Any]]:
     """The Phone Verifier's answer: ``verify_phone`` per number, in input order."""
     return [verify_phone(p) for p in phones]
 
 
+@answers_for("generate_emails")
 def generate_emails(first_name: str, last_name: str, domain: str) -> dict[str, Any]:
     """Generate Email: ``checks.permute_emails`` (400 for a domain that is not one)."""
     return {"emails": checks.permute_emails(first_name, last_name, valid_domain(domain))}
@@ -178,6 +184,7 @@ def generate_emails(first_name: str, last_name: str, domain: str) -> dict[str, A
 # --- campaigns ------------------------------------------------------------------------
 
 
+@answers_for("campaign_statistics")
 def campaign_statistics(campaign_id: int) -> dict[str, Any]:
     """Get Campaign Statistics: consistent counters (``opened <= sent`` and so on)."""
     if campaign_id <= 0 or campaign_id % 10 == 0:
@@ -253,3 +260,11 @@ def verify_phone(raw: str) -> dict[str, Any]:
         "location": geocoder.description_for_number(number, "en"),
         "timezone": list(timezone.time_zones_for_number(number)),
     }
+
+
+def __getattr__(name: str) -> Any:
+    """Any registered answer by its endpoint method, so a new one needs no ``__all__`` edit."""
+    try:
+        return ANSWERS[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None

@@ -31,8 +31,10 @@ from typing import Any
 from aiohttp import web
 
 from sr_frames.endpoints import endpoint
+from sr_frames.sandbox.derive import BadInput
 from sr_frames.sandbox.faults import make_fault
 from sr_frames.sandbox.handlers import SANDBOX, error_response
+from sr_frames.sandbox.validation import read_json
 
 __all__ = ["SandboxControl", "add_control_routes"]
 
@@ -51,9 +53,10 @@ def _path(path_or_method: str) -> str:
 
 
 async def _object(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
     try:
-        body = await request.json() if await request.read() else {}
-    except ValueError:
+        body = read_json(raw) if raw else {}
+    except BadInput:
         body = None
     if not isinstance(body, dict):
         raise ValueError("Invalid request body: expected a JSON object.")

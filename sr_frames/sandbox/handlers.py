@@ -30,12 +30,13 @@ from sr_frames.sandbox.derive import Refusal
 from sr_frames.sandbox.faults import Fault
 from sr_frames.sandbox.state import SandboxState
 from sr_frames.sandbox.traffic import mask_secrets, retry_after_header
-from sr_frames.sandbox.validation import parse_body, validate_body
+from sr_frames.sandbox.validation import Limits, parse_body, read_json, validate_body
 
-__all__ = ["SANDBOX", "STOPPING", "api_handler", "envelope", "error_middleware",
+__all__ = ["LIMITS", "SANDBOX", "STOPPING", "api_handler", "envelope", "error_middleware",
            "error_response", "not_found"]
 
 SANDBOX = web.AppKey("sandbox", SandboxState)
+LIMITS = web.AppKey("limits", Limits)
 STOPPING = web.AppKey("stopping", asyncio.Event)
 CONTROL_PREFIX = "/_sandbox/"
 GARBAGE = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
@@ -156,7 +157,8 @@ def _answer(request: web.Request, endpoint: Endpoint, raw: bytes,
     except tokens.TokenError as exc:
         return error_response(401, exc.message)
     try:
-        body = validate_body(endpoint, parse_body(raw))
+        limits = request.app[LIMITS]
+        body = validate_body(endpoint, read_json(raw, limits.max_json_depth), limits)
         answer = operations.run(operations.Call(endpoint, body, user, state.store,
                                                 state.settings, state.wall()))
     except Refusal as exc:

@@ -1,8 +1,9 @@
 """What each endpoint does with a validated body: one operation per endpoint method.
 
-Read endpoints whose answer depends only on the input are the functions of
-:mod:`answers` with the same name as the endpoint method, called with the body's
-fields. The others (login, lists, connections, warmers) read and change the
+Read endpoints whose answer depends only on the input are the functions registered
+with :func:`~sr_frames.sandbox.registry.answers_for` (in :mod:`answers` and
+:mod:`searches`), called with the body's fields. The others (login, lists,
+connections, warmers), registered here with ``operation_for``, read and change the
 :class:`Store`. An operation returns an :class:`Answer` (the unwrapped result, plus
 the message of a ``status`` envelope) or raises a :class:`Refusal`; wrapping the
 result in the endpoint's envelope is the HTTP layer's job.
@@ -16,16 +17,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sr_frames.endpoints import BY_METHOD, Endpoint
-from sr_frames.sandbox import answers, tokens
+from sr_frames.endpoints import ENDPOINTS, Endpoint
+from sr_frames.sandbox import answers as _answers  # noqa: F401  (registers the pure answers)
+from sr_frames.sandbox import tokens
 from sr_frames.sandbox.derive import BadInput, Refusal
+from sr_frames.sandbox.registry import ANSWERS, OPERATIONS, operation_for
 from sr_frames.sandbox.state import Settings
 from sr_frames.sandbox.store import EditableList, Store, company_number, timestamp, user_number
 
-__all__ = ["OPERATIONS", "Answer", "Call", "Unauthorized", "run"]
+__all__ = ["OPERATIONS", "Answer", "Call", "Unauthorized", "missing", "operation", "run"]
 
-LIST_PERMISSIONS = ("private", "company", "personal")
-CONNECTION_PERMISSIONS = ("company", "private")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 
 
@@ -43,26 +44,31 @@ class Answer:
 
 @dataclass(frozen=True)
 class Call:
-    """One validated request: ``user`` is the token subject (``None`` for the login)."""
+    """One validated request: ``subject`` is the token's (``None`` for the login)."""
 
     endpoint: Endpoint
     body: dict[str, Any]
-    user: str | None
+    subject: str | None
     store: Store
     settings: Settings
     now: float
+
+    @property
+    def user(self) -> str:
+        """Who asks: the token subject of an authenticated call (:class:`Unauthorized` without one)."""
+        if self.subject is None:
+            raise Unauthorized("This endpoint needs a bearer token.")
+        return self.subject
 
 
 Operation = Callable[[Call], Answer]
 
 
-def _pure(method: str) -> Operation:
-    fn = getattr(answers, method)
+def _pure(fn: Callable[..., Any]) -> Operation:
+    def pure(call: Call) -> Answer:
+        return Answer(fn(**{f.name: call.body.get(f.name, f.default) for f in call.endpoint.fields}))
 
-    def operation(call: Call) -> Answer:
-        return Answer(fn(**{f.name: call.body[f.name] for f in call.endpoint.fields}))
-
-    return operation
+    return pure
 
 
 def _positive(body: dict[str, Any], name: str) -> int:
@@ -70,12 +76,6 @@ def _positive(body: dict[str, Any], name: str) -> int:
     if value < 1:
         raise BadInput(f"Field '{name}' must be 1 or more.")
     return value
-
-
-def _one_of(body: dict[str, Any], name: str, allowed: tuple[str, ...]) -> str:
-    if body[name] not in allowed:
-        raise BadInput(f"Field '{name}' must be one of: {', '.join(allowed)}.")
-    return body[name]
 
 
 def _page(call: Call, items: list[Any]) -> list[Any]:
@@ -87,6 +87,7 @@ def _page(call: Call, items: list[Any]) -> list[Any]:
 # --- authentication --------------------------------------------------------------------
 
 
+@operation_for("login")
 def login(call: Call) -> Answer:
     username, password = call.body["username"], call.body["password"]
     expected = call.settings.password
@@ -113,43 +114,50 @@ def _contact_item(store: Store, oid: str) -> dict[str, Any]:
     return {"_id": {"$oid": oid}, **contact.fields, "list_id": contact.list_id}
 
 
+@operation_for("create_list")
 def create_list(call: Call) -> Answer:
     name = call.body["list_name"]
     if not name.strip():
         raise BadInput("Field 'list_name' must not be empty.")
-    permission = _one_of(call.body, "permission", LIST_PERMISSIONS)
+    permission = call.body["permission"]
     record = call.store.create_list(call.user, name, permission)
     return Answer(record.list_id, "List created successfully.")
 
 
+@operation_for("add_to_list")
 def add_to_list(call: Call) -> Answer:
     record = call.store.writable_list(call.user, call.body["list_id"])
     ids = call.store.add_contacts(record, call.body["data"])
     return Answer([{"$oid": oid} for oid in ids], f"Inserted {len(ids)} documents.")
 
 
+@operation_for("get_lists")
 def get_lists(call: Call) -> Answer:
     items = [_list_item(r) for r in _page(call, call.store.lists_of(call.user))]
     return Answer(items, "Lists were successfully read.")
 
 
+@operation_for("get_list_data")
 def get_list_data(call: Call) -> Answer:
     record = call.store.readable_list(call.user, call.body["list_id"])
     oids = _page(call, list(record.contact_ids))
     return Answer([_contact_item(call.store, o) for o in oids], "List data was successfully read.")
 
 
+@operation_for("get_contact")
 def get_contact(call: Call) -> Answer:
     contact = call.store.readable_contact(call.user, call.body["_id"])
     return Answer(_contact_item(call.store, contact.oid), "List data was successfully read.")
 
 
+@operation_for("delete_list_data")
 def delete_list_data(call: Call) -> Answer:
     deleted = call.store.delete_contacts(call.user, call.body["ids"])
     message = f"Successfully deleted {deleted} documents."
     return Answer(message, message)
 
 
+@operation_for("update_list_data")
 def update_list_data(call: Call) -> Answer:
     rows = call.body["data"]
     if not all(isinstance(row.get("_id"), str) for row in rows):
@@ -159,6 +167,7 @@ def update_list_data(call: Call) -> Answer:
     return Answer(message, message)
 
 
+@operation_for("list_memberships")
 def list_memberships(call: Call) -> Answer:
     return Answer([{"id": r.number, "list_name": r.name, "date_of_creation": r.created_at,
                     "campaigns": []} for r in call.store.lists_holding(call.user, call.body["email"])])
@@ -167,9 +176,10 @@ def list_memberships(call: Call) -> Answer:
 # --- connections and warm-up -----------------------------------------------------------
 
 
+@operation_for("create_email_connection")
 def create_email_connection(call: Call) -> Answer:
     body = call.body
-    permission = _one_of(body, "permission", CONNECTION_PERMISSIONS)
+    permission = body["permission"]
     answer = {
         "id": call.store.next_number(), "user_id": user_number(call.user), "type": "smtp",
         "name": body["sender_name"], "email": body["email"], "bcc": body.get("bcc"),
@@ -182,6 +192,7 @@ def create_email_connection(call: Call) -> Answer:
     return Answer(answer)
 
 
+@operation_for("create_email_warmer")
 def create_email_warmer(call: Call) -> Answer:
     body = call.body
     connection = call.store.connection(call.user, body["connection_email"])
@@ -201,30 +212,24 @@ def create_email_warmer(call: Call) -> Answer:
     return Answer(warmer)
 
 
-_PURE = ("verify_email", "verify_phones", "email_patterns", "linkedin_contacts", "company_email",
-         "contact_emails", "contact_email", "find_email_by_company", "find_email",
-         "generate_emails", "campaign_statistics")
+def operation(method: str) -> Operation | None:
+    """The operation answering ``method``: a registered one, else the registered pure
+    answer called with the body's fields; ``None`` when the sandbox has neither."""
+    if method in OPERATIONS:
+        return OPERATIONS[method]
+    if method in ANSWERS:
+        return _pure(ANSWERS[method])
+    return None
 
-OPERATIONS: dict[str, Operation] = {
-    **{method: _pure(method) for method in _PURE},
-    "login": login,
-    "list_memberships": list_memberships,
-    "create_email_connection": create_email_connection,
-    "create_email_warmer": create_email_warmer,
-    "create_list": create_list,
-    "add_to_list": add_to_list,
-    "get_lists": get_lists,
-    "get_list_data": get_list_data,
-    "get_contact": get_contact,
-    "delete_list_data": delete_list_data,
-    "update_list_data": update_list_data,
-}
 
-if set(OPERATIONS) != set(BY_METHOD):  # the table is the source of truth: fail at import
-    raise ImportError(f"sandbox operations out of step with the endpoint table: "
-                      f"{sorted(set(OPERATIONS) ^ set(BY_METHOD))}")
+def missing() -> list[str]:
+    """Endpoint methods of the table that nothing in the sandbox answers."""
+    return [e.method for e in ENDPOINTS if operation(e.method) is None]
 
 
 def run(call: Call) -> Answer:
     """Perform ``call`` (raises :class:`Refusal` for an error answer)."""
-    return OPERATIONS[call.endpoint.method](call)
+    found = operation(call.endpoint.method)
+    if found is None:
+        raise LookupError(f"the sandbox has no answer for {call.endpoint.method!r}")
+    return found(call)

@@ -1,6 +1,7 @@
 """Search answers: email patterns, found addresses and LinkedIn look-ups.
 
-Addresses found at a domain follow that domain's own :func:`domain_patterns` (also
+Each answer is registered for its endpoint with :func:`answers_for`, which is how the
+sandbox's routes find it. Addresses found at a domain follow that domain's own :func:`domain_patterns` (also
 when the patterns search answers 404 for it), so the endpoints agree with one
 another. About one input in five is a definitive "not found" (:func:`is_missing`).
 """
@@ -12,6 +13,7 @@ from typing import Any
 from sr_frames import checks
 from sr_frames.sandbox import vocabulary as vocab
 from sr_frames.sandbox.derive import BadInput, NotFound, digest, is_missing, person, pick, valid_domain
+from sr_frames.sandbox.registry import answers_for
 
 __all__ = [
     "NO_EMAIL_FOUND",
@@ -55,6 +57,7 @@ def _address(first_name: str, last_name: str, domain: str) -> str | None:
     return render_pattern(pattern, first_name, last_name, domain)
 
 
+@answers_for("email_patterns")
 def email_patterns(domain: str) -> dict[str, Any]:
     """Email Patterns by Domain."""
     domain = valid_domain(domain)
@@ -63,6 +66,7 @@ def email_patterns(domain: str) -> dict[str, Any]:
     return {"email_patterns": domain_patterns(domain)}
 
 
+@answers_for("find_email")
 def find_email(first_name: str, last_name: str, company_domain: str) -> dict[str, Any]:
     """Email by First, Last Name and Company Domain."""
     domain = valid_domain(company_domain)
@@ -82,6 +86,7 @@ def company_domain(company_name: str) -> str | None:
     return "".join(kept)[:40] + ".com"
 
 
+@answers_for("find_email_by_company")
 def find_email_by_company(first_name: str, last_name: str, company_name: str) -> dict[str, Any]:
     """Email by First, Last and Company Name: the company's domain, then as :func:`find_email`."""
     domain = company_domain(company_name)
@@ -101,6 +106,7 @@ def _handle(value: str) -> str:
     return handle
 
 
+@answers_for("linkedin_contacts")
 def linkedin_contacts(domain: str) -> dict[str, Any]:
     """LinkedIn Contacts by Domain: 2 to 8 handles shaped like ``jane-doe-12345``."""
     domain = valid_domain(domain)
@@ -120,6 +126,7 @@ def handle_domain(handle: str) -> str:
     return company_domain(" ".join(words)) or f"company{digest('handle-domain', handle) % 10**6}.com"
 
 
+@answers_for("company_email")
 def company_email(linkedin_handle: str) -> dict[str, Any]:
     """Company Email by Company LinkedIn Handle: a role address at the company's domain."""
     handle = _handle(linkedin_handle)
@@ -128,6 +135,7 @@ def company_email(linkedin_handle: str) -> dict[str, Any]:
     return {"company_email": f"{pick(vocab.ROLE_MAILBOXES, 'role', handle)}@{handle_domain(handle)}"}
 
 
+@answers_for("contact_emails")
 def contact_emails(linkedin_handle: str) -> dict[str, Any]:
     """Contact Emails by Company LinkedIn Handle: 1 to 5 people at the company's domain."""
     handle = _handle(linkedin_handle)
@@ -138,6 +146,7 @@ def contact_emails(linkedin_handle: str) -> dict[str, Any]:
     return {"contact_emails": list(dict.fromkeys(a for a in found if a))}
 
 
+@answers_for("contact_email")
 def contact_email(linkedin_handle: str) -> dict[str, Any]:
     """Contact Email by Contact LinkedIn Handle: the handle's first two words are the name."""
     handle = _handle(linkedin_handle)

@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import re
+import json
+import os
+import tempfile
 import threading
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 
 from sr_frames.sandbox.control import SandboxControl
+from sr_frames.sandbox.guards import SandboxRunner
 from sr_frames.sandbox.routes import build_app
 from sr_frames.sandbox.state import SandboxState, Settings
+from sr_frames.sandbox.validation import Limits
 
 __all__ = ["Sandbox", "serve", "start_sandbox"]
 
@@ -50,19 +55,26 @@ class Sandbox(SandboxControl):
 
     ``url`` and ``port`` are known once :meth:`start` returns. :meth:`stop` is
     idempotent and joins the thread; the object is a context manager that stops it.
+    With ``state_file``, the users' lists, contacts and connections are read from that
+    JSON file when it exists and written back to it when the sandbox stops.
     """
 
     def __init__(self, settings: Settings | None = None, *, host: str = "127.0.0.1",
-                 port: int = 0, seed: int = 0) -> None:
+                 port: int = 0, seed: int = 0, limits: Limits | None = None,
+                 state_file: str | os.PathLike[str] | None = None) -> None:
         self.host = _bind_host(host)
+        self.limits = limits or Limits()
         self.port = port
         super().__init__(_url(self.host, port))
         self._state = SandboxState(settings or Settings(), seed=seed)
+        self.state_file = None if state_file is None else Path(state_file)
+        if self.state_file is not None and self.state_file.is_file():
+            self._state.restore(json.loads(self.state_file.read_text(encoding="utf-8")))
         self._ready = threading.Event()
         self._lock = threading.Lock()
         self._error: BaseException | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
+        self._runner: SandboxRunner | None = None
         self._thread: threading.Thread | None = None
         self._stopped = False
 
@@ -92,7 +104,7 @@ class Sandbox(SandboxControl):
             self._close_loop(loop)
 
     async def _listen(self) -> None:
-        self._runner = web.AppRunner(build_app(self._state), access_log=None,
+        self._runner = SandboxRunner(build_app(self._state, self.limits), access_log=None,
                                      shutdown_timeout=SHUTDOWN_TIMEOUT)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
@@ -120,6 +132,8 @@ class Sandbox(SandboxControl):
         if self._loop is not None and self._thread.is_alive():
             self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
+        if self.state_file is not None:  # the loop is gone: nothing touches the state now
+            _write_state(self.state_file, self._state.store.to_json())
 
     def __enter__(self) -> Sandbox:
         return self
@@ -133,31 +147,46 @@ class Sandbox(SandboxControl):
         return f"<Sandbox {self.url} {state}>"
 
 
+def _write_state(path: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` to ``path`` whole or not at all (a private file)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            json.dump(data, file)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def start_sandbox(*, port: int = 0, host: str = "127.0.0.1", password: str | None = None,
                   token_ttl: float = 3600.0, latency_ms: float = 0.0,
-                  rate_limit: float | None = None, seed: int = 0) -> Sandbox:
+                  rate_limit: float | None = None, seed: int = 0,
+                  limits: Limits | None = None,
+                  state_file: str | os.PathLike[str] | None = None) -> Sandbox:
     """Start a sandbox in a background thread; ``port=0`` picks a free port.
 
     ``password`` (``None``: any non-empty one is accepted), ``token_ttl`` (seconds),
     ``latency_ms`` and ``rate_limit`` (requests per second) are the start settings a
-    ``reset()`` returns to; ``seed`` makes fault probabilities reproducible.
+    ``reset()`` returns to; ``seed`` makes fault probabilities reproducible;
+    ``limits`` the per-request limits (default: the ``SANDBOX_*`` defaults);
+    ``state_file`` keeps users' data across sandboxes (see :class:`Sandbox`).
     Raises ``ValueError`` for a host that is not loopback, ``OSError`` for a busy port.
     """
     settings = Settings(latency_ms=latency_ms, rate_limit=rate_limit, token_ttl=token_ttl,
                         password=password)
-    return Sandbox(settings, host=host, port=port, seed=seed).start()
+    return Sandbox(settings, host=host, port=port, seed=seed, limits=limits,
+                   state_file=state_file).start()
 
 
 def serve(port: int = 8765, host: str = "127.0.0.1", *, seed: int = 0, **settings: Any) -> None:
     """Serve in the foreground until Ctrl-C (``settings``: as :func:`start_sandbox`)."""
-    bind = _bind_host(host)
-    state = SandboxState(Settings().changed(**settings), seed=seed)
-    web.run_app(build_app(state), host=bind, port=port, access_log=None,
-                shutdown_timeout=SHUTDOWN_TIMEOUT, print=_announce)
-
-
-def _announce(message: str) -> None:
-    """One line with the URL actually bound (``port=0`` picks one)."""
-    found = re.search(r"https?://\S+", message)
-    print(f"Sales.Rocks sandbox on {found.group(0) if found else message} (Ctrl-C to stop)",
-          flush=True)
+    sandbox = Sandbox(Settings().changed(**settings), host=host, port=port, seed=seed).start()
+    print(f"Sales.Rocks sandbox on {sandbox.url} (Ctrl-C to stop)", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()

@@ -93,6 +93,10 @@ class SandboxState:
         self.faults = FaultBook(random.Random(self.seed))
         self.limiter = RateLimiter(self.settings.rate_limit, self.clock())
 
+    def restore(self, data: dict[str, Any]) -> None:
+        """Take over users' data saved by ``Store.to_json`` (call before serving)."""
+        self.store = Store.from_json(data, self.wall)
+
     def configure(self, **changes: Any) -> Settings:
         """Switch settings; a new rate limit starts with a full bucket."""
         self.settings = self.settings.changed(**changes)

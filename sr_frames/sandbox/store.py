@@ -6,11 +6,14 @@ by every user of the same company (the part of the username after ``@``), as the
 reference describes (Get Lists still shows only the user's own lists); writing to
 someone else's list is refused with 403. Ids look like
 the service's: list ids of 12 ``[a-z0-9]`` characters, contact ids of 24 hex digits
-(``{"$oid": ...}``), numeric ids as counters. Nothing here is persisted.
+(``{"$oid": ...}``), numeric ids as counters. Nothing is persisted unless asked:
+:meth:`Store.to_json` and :meth:`Store.from_json` carry a store across processes (the
+command line's ``--sandbox`` keeps one under the cache directory).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -97,6 +100,39 @@ class Store:
         self._numbers = itertools.count(26454)
         self._oids = itertools.count(1)
         self._machine = f"{digest('machine', id(self)) % 16**10:010x}"
+
+    # --- persistence -------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        """Lists, contacts, connections and warmers as plain JSON (see :meth:`from_json`)."""
+        return {
+            "lists": [{**dataclasses.asdict(r), "contact_ids": list(r.contact_ids)}
+                      for r in self.lists.values()],
+            "contacts": [dataclasses.asdict(c) for c in self.contacts.values()],
+            "connections": [dataclasses.asdict(c) for c in self.connections.values()],
+            "warmers": list(self.warmers),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], clock: Callable[[], float] = time.time) -> Store:
+        """A store holding what :meth:`to_json` gave; numbering goes on after it."""
+        store = cls(clock)
+        for row in data.get("lists", []):
+            record = EditableList(**{**row, "contact_ids": dict.fromkeys(row["contact_ids"])})
+            store.lists[record.list_id] = record
+        for row in data.get("contacts", []):
+            contact = Contact(**row)
+            store.contacts[contact.oid] = contact
+            store._index(contact)
+        for row in data.get("connections", []):
+            connection = Connection(**row)
+            store.connections[(connection.owner, connection.email)] = connection
+        store.warmers = list(data.get("warmers", []))
+        numbers = [r.number for r in store.lists.values()] + [
+            c.number for c in store.connections.values() if isinstance(c.number, int)]
+        store._numbers = itertools.count(max(numbers, default=26453) + 1)
+        oids = [int(oid[-6:], 16) for oid in store.contacts]
+        store._oids = itertools.count(max(oids, default=0) + 1)
+        return store
 
     # --- ids ---------------------------------------------------------------------------
     def next_number(self) -> int:

@@ -61,6 +61,7 @@ class Field:
 
     ``arg`` is the keyword the client method takes when it differs from the JSON name
     (``_id`` is ``contact_id``). ``secret`` fields are never cached, logged or kept.
+    ``choices`` are the only values the reference allows (empty: any value).
     """
 
     name: str
@@ -70,6 +71,7 @@ class Field:
     secret: bool = False
     default: Any = None
     arg: str | None = None
+    choices: tuple[str, ...] = ()
 
     @property
     def keyword(self) -> str:
@@ -77,8 +79,10 @@ class Field:
         return self.arg or self.name
 
     @property
-    def python_type(self) -> type:
-        return {"string": str, "integer": int, "boolean": bool}.get(self.type, list)
+    def python_type(self) -> Any:
+        """The type client methods take for this field (``list[str]`` for an array)."""
+        return {"string": str, "integer": int, "boolean": bool, "array": list[str],
+                "records": list[dict[str, Any]]}[self.type]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +102,10 @@ class Endpoint:
     "United Kingdom"): their columns are categoricals, each distinct text held once and
     a small code per row, so a million-row result stays within a few times the size of
     the frame it enriches. ``list_answers`` are fields whose answers are lists.
+    ``verb`` is what users call to reach the endpoint: an accessor verb
+    (``verify_emails``), an accessor method (``push_to_list``), an ``sr_frames``
+    helper (``create_list``) or, where the client method is the whole face,
+    ``Client.<method>``; the table-walking test holds each one to exist.
     """
 
     method: str
@@ -120,6 +128,7 @@ class Endpoint:
     answers_invalid_locally: bool = False
     labels: frozenset[str] = frozenset()
     list_answers: frozenset[str] = frozenset()
+    verb: str | None = None
 
     @property
     def cacheable(self) -> bool:
@@ -213,6 +222,7 @@ TOKEN = Endpoint(
     "login",
     "/auth/accessToken",
     "Exchange username and password for a bearer token.",
+    verb="Client.login",
     fields=(_s("username"), _s("password", secret=True)),
     authenticated=False,
 )
@@ -223,6 +233,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "verify_email",
         "/toolkit/emailVerifier",
         "Deliverability of one email address.",
+        verb="verify_emails",
         fields=(_s("email", "email"),),
         ttl=30 * DAY,
         columns=_EMAIL_COLUMNS,
@@ -236,6 +247,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "verify_phones",
         "/toolkit/phoneVerifier",
         "Parse and validate many phone numbers; one answer per number, in input order.",
+        verb="verify_phones",
         fields=(Field("phones", "array", "phone"),),
         answer="list",
         batch_field="phones",
@@ -251,6 +263,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "email_patterns",
         "/search/emailPatternsByDomain",
         "Email patterns used at a domain.",
+        verb="email_patterns",
         fields=(_s("domain", "domain"),),
         ttl=30 * DAY,
         not_found_ttl=DAY,
@@ -262,6 +275,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "linkedin_contacts",
         "/search/linkedinContactsByDomain",
         "LinkedIn handles of contacts at a domain.",
+        verb="linkedin_contacts",
         fields=(_s("domain", "domain"),),
         ttl=30 * DAY,
         not_found_ttl=DAY,
@@ -273,6 +287,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "company_email",
         "/search/companyEmailByCompanyLinkedinHandle",
         "The company email for a company LinkedIn handle.",
+        verb="company_email",
         fields=(_s("linkedin_handle", "handle"),),
         ttl=30 * DAY,
         not_found_ttl=DAY,
@@ -283,6 +298,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "contact_emails",
         "/search/contactEmailsByCompanyLinkedinHandle",
         "Contact emails for a company LinkedIn handle.",
+        verb="contact_emails",
         fields=(_s("linkedin_handle", "handle"),),
         ttl=30 * DAY,
         not_found_ttl=DAY,
@@ -294,6 +310,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "contact_email",
         "/search/contactEmailByContactLinkedinHandle",
         "The email of a contact LinkedIn handle.",
+        verb="contact_email",
         fields=(_s("linkedin_handle", "handle"),),
         ttl=30 * DAY,
         not_found_ttl=DAY,
@@ -304,6 +321,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "find_email_by_company",
         "/search/emailByFirstLastAndCompanyName",
         "A person's email from first name, last name and company name.",
+        verb="find_email",
         fields=(_s("first_name", "name"), _s("last_name", "name"), _s("company_name", "name")),
         ttl=30 * DAY,
         not_found_ttl=DAY,
@@ -315,6 +333,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "find_email",
         "/search/emailByFirstLastNameAndCompanyDomain",
         "A person's email from first name, last name and company domain.",
+        verb="find_email",
         fields=(_s("first_name", "name"), _s("last_name", "name"), _s("company_domain", "domain")),
         ttl=30 * DAY,
         not_found_ttl=DAY,
@@ -326,6 +345,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "list_memberships",
         "/search/getListNameAndIds",
         "The caller's lists (and their campaigns) that hold an email address.",
+        verb="list_memberships",
         fields=(_s("email", "email"),),
         answer="list",
         ttl=HOUR,
@@ -338,6 +358,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "create_email_connection",
         "/connections/createEmailConnection",
         "Connect a mailbox for campaigns and warm-up; carries the mailbox password.",
+        verb="create_email_connections",
         fields=(
             _s("sender_name", "name"),
             _s("email", "email"),
@@ -349,7 +370,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             _s("smtp_host"),
             _s("smtp_port"),
             _s("smtp_encryption"),
-            _s("permission"),
+            _s("permission", choices=("company", "private")),
             _s("bcc", required=False),
             _s("receiving_email", "email"),
         ),
@@ -365,6 +386,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "generate_emails",
         "/enrichment/generateEmail",
         "Candidate addresses permuted from first name, last name and domain.",
+        verb="generate_emails",
         fields=(_s("first_name", "name"), _s("last_name", "name"), _s("domain", "domain")),
         ttl=365 * DAY,
         columns={"emails": "generated_emails"},
@@ -375,6 +397,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "campaign_statistics",
         "/drip-campaign/getCampaignStatistics",
         "Counters of one drip campaign; they change, so never cached.",
+        verb="campaign_stats",
         fields=(Field("campaign_id", "integer", "id"),),
         envelope="data",
         result_key="data",
@@ -383,6 +406,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "create_email_warmer",
         "/email-warmer/createEmailWarmer",
         "Start warming up a connected mailbox.",
+        verb="create_email_warmers",
         fields=(
             _s("connection_email", "email"),
             Field("ramp_up_increment", "integer"),
@@ -405,7 +429,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "create_list",
         "/editable-lists/createList",
         "Create an editable list; answers its string id.",
-        fields=(_s("list_name"), _s("permission", default="private")),
+        verb="create_list",
+        fields=(_s("list_name"),
+                _s("permission", default="private", choices=("private", "company", "personal"))),
         mutates=True,
         envelope="status",
         result_key="list_id",
@@ -414,6 +440,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "add_to_list",
         "/editable-lists/addToList",
         "Insert contacts into a list; answers their ids in input order.",
+        verb="push_to_list",
         fields=(_s("list_id", "id"), Field("data", "records")),
         mutates=True,
         envelope="status",
@@ -425,6 +452,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "get_lists",
         "/editable-lists/getLists",
         "One page of the caller's lists.",
+        verb="get_lists",
         fields=(_PAGE, _SIZE),
         envelope="status",
         result_key="data",
@@ -434,6 +462,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "get_list_data",
         "/editable-lists/getListData",
         "One page of a list's contacts.",
+        verb="read_list",
         fields=(_s("list_id", "id"), _PAGE, _SIZE),
         envelope="status",
         result_key="data",
@@ -443,6 +472,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "get_contact",
         "/editable-lists/getContact",
         "One contact of a list.",
+        verb="Client.get_contact",
         fields=(_s("_id", "id", arg="contact_id"),),
         envelope="status",
         result_key="data",
@@ -451,6 +481,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "delete_list_data",
         "/editable-lists/deleteListData",
         "Delete contacts by id; answers the service's message with the count.",
+        verb="delete_contacts",
         fields=(Field("ids", "array", "id"),),
         mutates=True,
         envelope="status",
@@ -460,6 +491,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "update_list_data",
         "/editable-lists/updateListData",
         "Update contacts, each object carrying its ``_id``; answers the counts message.",
+        verb="update_contacts",
         fields=(Field("data", "records"),),
         mutates=True,
         envelope="status",

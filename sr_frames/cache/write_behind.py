@@ -1,0 +1,135 @@
+"""Answers written to the cache in small transactions, each within a short window.
+
+Committing every answer on its own costs a SQLite transaction each, on the event
+loop's thread: a few hundred microseconds during which no other answer is read, more
+than the request itself costs the client. :class:`WriteBehind` hands the answers of a
+run to a writer thread of its own, which commits them together: the first answer of a
+batch starts a window of ``window`` seconds (50 ms by default,
+:data:`~sr_frames.defaults.CACHE_WRITE_WINDOW`), and the batch is committed when it
+ends, or at once when ``max_rows`` answers are waiting. SQLite does its work without
+holding the GIL, so the event loop goes on reading answers meanwhile.
+
+What this promises: while the process lives, every answer is committed within
+``window`` seconds of being added (plus however late a busy machine wakes the writer);
+:meth:`WriteBehind.flush` commits everything added so far before it returns, and
+:meth:`WriteBehind.close` does so and stops the thread. A run calls them when its
+sending ends, also on Ctrl-C or cancellation, so an interrupted run loses nothing; a
+process killed outright (SIGKILL, a crashed kernel) loses at most the answers of its
+last ``window`` seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from sr_frames.cache.store import ResponseCache, Row
+from sr_frames.defaults import CACHE_WRITE_BATCH, CACHE_WRITE_WINDOW
+from sr_frames.endpoints import Endpoint
+
+__all__ = ["WriteBehind"]
+
+
+class WriteBehind:
+    """Batches answers for one :class:`ResponseCache`; ``add`` from any thread.
+
+    The writer thread starts with the first answer and ends at :meth:`close` (a daemon
+    thread, so a forgotten close never keeps the interpreter alive).
+    """
+
+    def __init__(self, cache: ResponseCache, *, window: float = CACHE_WRITE_WINDOW,
+                 max_rows: int = CACHE_WRITE_BATCH) -> None:
+        self.cache, self.window, self.max_rows = cache, window, max_rows
+        self._rows: list[Row] = []
+        self._since = 0.0  # when the oldest waiting answer was added
+        self._added = self._written = 0  # answers so far: queued, committed (or given up)
+        self._changed = threading.Condition(threading.Lock())
+        self._closing = False
+        self._urgent = 0  # flush() calls waiting: write what is there now
+        self._thread: threading.Thread | None = None
+
+    def add(self, endpoint: Endpoint, key: str, value: Any, *, not_found: bool = False) -> None:
+        """Queue one answer (checked now, as :meth:`ResponseCache.set` checks it); it is
+        committed within ``window`` seconds."""
+        row = self.cache.row(endpoint, key, value, not_found=not_found)
+        with self._changed:
+            late = self._closing
+            if not late:
+                self._enqueue(row)
+        if late:  # an answer arriving after close (a cancelled run's last one): written now
+            self.cache.write_rows([row])
+
+    def _enqueue(self, row: Row) -> None:
+        """Queue ``row`` and wake the writer when a window starts or a batch is full
+        (the caller holds the condition)."""
+        if not self._rows:
+            self._since = time.monotonic()
+        self._rows.append(row)
+        self._added += 1
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._write_loop, daemon=True,
+                                            name="sr_frames-cache-writer")
+            self._thread.start()
+        if len(self._rows) == 1 or len(self._rows) >= self.max_rows:
+            self._changed.notify_all()
+
+    def flush(self) -> None:
+        """Return once every answer added so far is committed (or the cache gave up)."""
+        with self._changed:
+            target = self._added
+            self._urgent += 1
+            self._changed.notify_all()
+            try:
+                while (self._written < target and self._thread is not None
+                       and self._thread.is_alive()):
+                    self._changed.wait()
+            finally:
+                self._urgent -= 1
+
+    def close(self) -> None:
+        """Commit what is waiting and stop the writer thread (idempotent)."""
+        self.flush()
+        with self._changed:
+            self._closing = True
+            self._changed.notify_all()
+            thread = self._thread
+        if thread is not None:
+            thread.join()
+
+    def __len__(self) -> int:
+        """Answers queued, not yet committed."""
+        return self._added - self._written
+
+    def _write_loop(self) -> None:
+        try:
+            while True:
+                with self._changed:
+                    rows = self._next_batch()
+                    if rows is None:
+                        return
+                try:
+                    self.cache.write_rows(rows)  # a failing cache warns; its rows are dropped
+                finally:
+                    with self._changed:
+                        self._written += len(rows)
+                        self._changed.notify_all()
+        finally:
+            self.cache.close()  # this thread's own database connection
+
+    def _next_batch(self) -> list[Row] | None:
+        """Wait (holding the condition) for a batch that is due; ``None`` to stop."""
+        while True:
+            waiting = len(self._rows)
+            if waiting:
+                due = self._since + self.window
+                if (waiting >= self.max_rows or self._urgent or self._closing
+                        or time.monotonic() >= due):
+                    # at most max_rows a transaction; the rest keep the older window
+                    rows, self._rows = self._rows[:self.max_rows], self._rows[self.max_rows:]
+                    return rows
+                self._changed.wait(due - time.monotonic())
+            elif self._closing:
+                return None
+            else:
+                self._changed.wait()

@@ -1,0 +1,171 @@
+"""A read verb on a ``pl.DataFrame``: the distinct inputs through the engine, answers
+joined back by key.
+
+1. the call is checked as the pandas verb checks it (arguments, input columns, result
+   columns that already exist) against a frame with the same columns and no rows;
+2. Polars finds the distinct rows of the input columns (``group_by``, in order of first
+   appearance) and which rows carry each; only those distinct rows are converted, and
+   only the input columns: the rest of the frame never leaves Polars;
+3. the pandas verb's own plan is made over them (normalising, so ``" Ada@X.com"`` and
+   ``"ada@x.com"`` are still one request), its row counts weighted by how many rows
+   each distinct input stands for, and run by the engine: cache, local checks, budget
+   (inputs left over are the last in frame order), concurrent requests, the report;
+4. the answers, built once per distinct outcome in their Polars dtypes
+   (:mod:`sr_frames.polars.schema`), are put back on the rows by key: each row's key
+   (its group of equal inputs, nulls and NaNs included) gives its outcome, and every
+   result column is one ``gather`` of those outcomes.
+
+The result is ``frame.with_columns(...)``: the caller's columns and row order as they
+were (Polars shares their buffers, nothing is copied), result columns after them, or in
+place of existing ones with ``overwrite=True``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import polars as pl
+
+from sr_frames import accessor
+from sr_frames.client.clients import Client
+from sr_frames.client.coerce import as_integer
+from sr_frames.endpoints import WHOLE_ANSWER
+from sr_frames.enrich import engine
+from sr_frames.enrich.estimate import Estimate, estimate_plan
+from sr_frames.enrich.plan import Plan, bulk
+from sr_frames.enrich.report import RunReport
+from sr_frames.polars.convert import to_pandas
+from sr_frames.polars.schema import result_schema, to_series
+
+__all__ = ["VerbCall", "describe", "enrich", "estimate"]
+
+ROWS = "__salesrocks_rows__"
+
+
+@dataclass(frozen=True)
+class VerbCall:
+    """One read verb as called on a frame with ``columns``: checked, planned over no row."""
+
+    verb: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    inputs: tuple[str, ...]
+    schema: dict[str, pl.DataType]
+
+    def output_schema(self, schema: pl.Schema) -> pl.Schema:
+        """The schema of the result on a frame of ``schema``: its columns, then the result
+        columns (those it already has, replaced where they are)."""
+        return pl.Schema({**dict(schema), **self.schema})
+
+
+def _planned(frame: pd.DataFrame, verb: str, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
+    return getattr(accessor.SalesRocksFrameAccessor(frame).planned(), verb)(*args, **kwargs)
+
+
+def describe(columns: Sequence[str], verb: str, args: tuple[Any, ...],
+             kwargs: dict[str, Any]) -> VerbCall:
+    """Check ``verb(*args, **kwargs)`` on a frame with ``columns`` as the pandas verb
+    would (a ``KeyError`` naming a missing column and close matches, a ``ValueError``
+    for result columns that exist, a ``TypeError`` for an unknown option); sends nothing."""
+    client = kwargs.get("client")
+    if client is not None and not isinstance(client, Client):
+        raise TypeError("client= takes a sr_frames.Client")
+    shape = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    job = _planned(shape, verb, args, kwargs)
+    inputs = tuple(dict.fromkeys(job.plan.sources.values()))
+    return VerbCall(verb, tuple(args), dict(kwargs), inputs,
+                    result_schema(job.plan.endpoint, kwargs.get("prefix", "")))
+
+
+def _one_text_column(column: pl.Series) -> tuple[np.ndarray, pl.DataFrame] | None:
+    """For a column of text, each row's key and the distinct values: the column cast to an
+    ``Enum`` of its own distinct values (in order of first appearance), whose codes are
+    the keys, missing values last. A few bytes per row, where a ``group_by`` keeps a list
+    of row numbers per key. ``None`` for other dtypes."""
+    if column.dtype not in (pl.String, pl.Categorical) and not isinstance(column.dtype, pl.Enum):
+        return None
+    text = column.cast(pl.String)
+    values = text.unique(maintain_order=True).drop_nulls()
+    codes = text.cast(pl.Enum(values)).to_physical().cast(pl.UInt32)
+    if codes.null_count():
+        codes = codes.fill_null(len(values))
+        values = values.extend(pl.Series([None], dtype=pl.String))
+    return codes.to_numpy(), pl.DataFrame([values.rename(column.name)])
+
+
+def _grouped(frame: pl.DataFrame, inputs: list[str]) -> tuple[np.ndarray, pl.DataFrame]:
+    """Each row's key and the distinct rows of ``inputs``, in order of first appearance
+    (nulls and NaNs are keys like any other value)."""
+    groups = (frame.select(inputs).with_row_index(ROWS)
+              .group_by(inputs, maintain_order=True).agg(pl.col(ROWS)))
+    members = groups.get_column(ROWS)
+    keys = np.empty(frame.height, dtype=np.uint32)
+    keys[members.explode().to_numpy()] = np.repeat(np.arange(len(groups), dtype=np.uint32),
+                                                   members.list.len().to_numpy())
+    return keys, groups.drop(ROWS)
+
+
+def _distinct_plan(frame: pl.DataFrame, call: VerbCall) -> tuple[Any, np.ndarray]:
+    """The pandas verb's job over the distinct input rows of ``frame``, counted as the
+    rows they stand for; and for each row of ``frame``, its slot in the job's plan."""
+    inputs = list(call.inputs)
+    found = _one_text_column(frame.get_column(inputs[0])) if len(inputs) == 1 else None
+    keys, distinct = found if found is not None else _grouped(frame, inputs)
+    job = _planned(to_pandas(distinct), call.verb, call.args,
+                   {**call.kwargs, "prefix": "", "overwrite": True})
+    plan: Plan = job.plan
+    counts = np.bincount(keys, minlength=len(distinct))
+    weights = np.bincount(plan.row_slot, weights=counts, minlength=len(plan.slots))
+    for slot, count in zip(plan.slots, weights.tolist(), strict=True):
+        slot.rows = int(count)
+    plan.rows = frame.height
+    return job, plan.row_slot.astype(np.uint32).take(keys)
+
+
+def _slot_values(plan: Plan) -> list[list[Any]]:
+    """Per result column, one value per slot: the answer's field (or the whole answer),
+    integers read as the pandas verbs read them (reading 7), the error column last."""
+    ep = plan.endpoint
+    answers = [slot.answer for slot in plan.slots]
+    columns = []
+    for field in ep.columns:
+        values = answers if field == WHOLE_ANSWER else [
+            a.get(field) if isinstance(a, dict) else None for a in answers]
+        columns.append([as_integer(v) for v in values] if field in ep.integer_answers else values)
+    if ep.error_column:
+        columns.append([slot.error for slot in plan.slots])
+    return columns
+
+
+def _answers(plan: Plan, call: VerbCall, slot_of_row: np.ndarray) -> list[pl.Series]:
+    """The result columns of every row: built once per slot (distinct outcome) in their
+    Polars dtypes, then gathered by each row's slot; a column with no value at all is
+    Polars' constant null, which holds no buffer per row."""
+    where = pl.Series(slot_of_row, dtype=pl.UInt32)
+    columns = []
+    with bulk():
+        per_slot = [to_series(name, values, dtype) for (name, dtype), values
+                    in zip(call.schema.items(), _slot_values(plan), strict=True)]
+    for answers, (name, dtype) in zip(per_slot, call.schema.items(), strict=True):
+        if answers.null_count() == len(answers):  # (an error column, mostly)
+            columns.append(pl.repeat(None, len(where), dtype=dtype, eager=True).alias(name))
+        else:
+            columns.append(answers.gather(where))
+    return columns
+
+
+def enrich(frame: pl.DataFrame, call: VerbCall) -> tuple[pl.DataFrame, RunReport]:
+    """Run ``call`` over ``frame``: the new frame and the run report."""
+    job, slot_of_row = _distinct_plan(frame, call)
+    report = engine.run(job.plan, call.verb, job.run_options(), call.kwargs.get("client"))
+    return frame.with_columns(_answers(job.plan, call, slot_of_row)), report
+
+
+def estimate(frame: pl.DataFrame, call: VerbCall) -> Estimate:
+    """What ``call`` would send over ``frame``, from the same plan; sends nothing."""
+    job, _ = _distinct_plan(frame, call)
+    return estimate_plan(job.plan, call.verb, job.run_options(), call.kwargs.get("client"))
