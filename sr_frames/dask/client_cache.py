@@ -5,7 +5,8 @@ sees, so workers keep no cache of their own. The process that builds the graph (
 one holding the ``distributed.Client``) opens a :class:`CacheDesk`: it subscribes to a
 topic of its own on the scheduler, and for every message there it reads or writes its
 own cache directory. A worker's run uses a :class:`ClientCache` in place of a
-``ResponseCache`` (through :attr:`sr_frames.enrich.engine.RunOptions.store`):
+``ResponseCache`` (through :attr:`sr_frames.enrich.engine.RunOptions.store`; the run's
+write-behind thread hands it the answers in batches):
 
 - before anything is sent, the distinct inputs' cache keys go to the desk, which answers
   what it holds, so only what the user's cache lacks is sent;
@@ -78,8 +79,8 @@ class CacheDesk:
                 if message["op"] == "lookup":
                     outcome: Any = cache.get_many(data)
                 else:
-                    for method, key, value, not_found in data:
-                        cache.set(endpoint(method), key, value, not_found=not_found)
+                    cache.write_rows([cache.row(endpoint(method), key, value, not_found=not_found)
+                                      for method, key, value, not_found in data])
                     outcome = len(data)
             reply.set({"ok": outcome})
         except Exception as error:  # the worker waiting for the reply says what went wrong
@@ -141,9 +142,25 @@ class ClientCache:
             self._looked_up.update((k, _as_json(found.get(k))) for k in chunk)
         return {k: self._looked_up[k] for k in wanted if self._looked_up[k] is not None}
 
+    def row(self, endpoint: Endpoint, key: str, value: Any, *,
+            not_found: bool = False) -> tuple[str, str, Any, bool]:
+        """One answer for :meth:`write_rows` (checked by the desk when it stores it)."""
+        return (endpoint.method, key, value, not_found)
+
+    def write_rows(self, rows: list[tuple[str, str, Any, bool]]) -> None:
+        """Hand ``rows`` (from :meth:`row`) to the desk; returns once they are stored (a
+        failure warns: the answers are still in the results)."""
+        for start in range(0, len(rows), STORE_CHUNK):
+            try:
+                self._store(list(rows[start:start + STORE_CHUNK]))
+            except Exception as error:
+                warnings.warn(f"answers could not all be stored in the cache of the process "
+                              f"that started the computation: {error}", CacheWarning, stacklevel=2)
+                return
+
     def set(self, endpoint: Endpoint, key: str, value: Any, *, not_found: bool = False) -> None:
         with self._lock:
-            self._pending.append((endpoint.method, key, value, not_found))
+            self._pending.append(self.row(endpoint, key, value, not_found=not_found))
             if len(self._pending) >= STORE_CHUNK:
                 self._send_pending()
 
