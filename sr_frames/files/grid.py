@@ -10,19 +10,18 @@ defused), the atomic replacement of the output file and the default output name.
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sr_frames.cells import is_missing
+from sr_frames.files.output import default_output_path
 
 __all__ = [
     "FORMULA_TRIGGERS",
@@ -310,25 +309,3 @@ def check_rows(frame: pd.DataFrame, shape: TableShape, where: str) -> None:
             f"the frame has {len(frame)} rows but {where} has {len(shape.rows)} data rows; "
             "write the frame read_table returned for it (same rows, same order)"
         )
-
-
-# -- files --------------------------------------------------------------------------
-
-
-def default_output_path(source: str | os.PathLike[str], suffix: str = "enriched") -> Path:
-    """Where results go when no output is named: ``leads.xlsx`` -> ``leads.enriched.xlsx``.
-
-    The file sits beside the source; ``.xls``, ``.xlsb`` and ``.ods`` sources give an
-    ``.xlsx`` (those formats are read, not written). If that name is taken, ``-1``, ``-2``, ... is added
-    (``leads.enriched-1.xlsx``), so an earlier result is never overwritten silently.
-    """
-    from sr_frames.files.output import output_suffix
-
-    source = Path(source)
-    kind = output_suffix(source) if source.suffix else ""
-    candidate = source.with_name(f"{source.stem}.{suffix}{kind}")
-    n = 0
-    while candidate.exists():
-        n += 1
-        candidate = source.with_name(f"{source.stem}.{suffix}-{n}{kind}")
-    return candidate

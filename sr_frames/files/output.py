@@ -21,7 +21,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["TEMP_SUFFIX", "atomic_output", "check_output", "output_suffix", "remove_stale_temporaries"]
+__all__ = ["TEMP_SUFFIX", "atomic_output", "check_output", "default_output_path", "output_suffix",
+           "remove_stale_temporaries"]
 
 TEMP_SUFFIX = ".sr-frames.tmp"
 _OURS = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[^.]+" + re.escape(TEMP_SUFFIX) + "$")
@@ -58,8 +59,6 @@ def check_output(output: str | os.PathLike[str], source: str | os.PathLike[str] 
     source = Path(source)
     wanted = output_suffix(source)
     if output.suffix.lower() != wanted:  # .xlsm keeps its macros only as .xlsm
-        from sr_frames.files.grid import default_output_path
-
         raise ValueError(f"output {output.name} must be the same kind of file as {source.name} ({wanted}); "
                          f"name it like {default_output_path(source.with_suffix(wanted)).name}")
     same = output.exists() and source.exists() and os.path.samefile(source, output)
@@ -155,3 +154,20 @@ def _replace(temporary: Path, output: Path) -> None:
 def _flush(path: Path) -> None:
     with open(path, "rb+") as file:
         os.fsync(file.fileno())
+
+
+def default_output_path(source: str | os.PathLike[str], suffix: str = "enriched") -> Path:
+    """Where results go when no output is named: ``leads.xlsx`` -> ``leads.enriched.xlsx``.
+
+    The file sits beside the source; ``.xls``, ``.xlsb`` and ``.ods`` sources give an
+    ``.xlsx`` (those formats are read, not written). If that name is taken, ``-1``, ``-2``, ... is added
+    (``leads.enriched-1.xlsx``), so an earlier result is never overwritten silently.
+    """
+    source = Path(source)
+    kind = output_suffix(source) if source.suffix else ""
+    candidate = source.with_name(f"{source.stem}.{suffix}{kind}")
+    n = 0
+    while candidate.exists():
+        n += 1
+        candidate = source.with_name(f"{source.stem}.{suffix}-{n}{kind}")
+    return candidate
