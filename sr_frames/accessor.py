@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # the engine and the client (asyncio, SQLite) load on the fir
     from sr_frames.client.clients import AsyncClient, Client
     from sr_frames.enrich import engine
 
-__all__ = ["SalesRocksFrameAccessor", "SalesRocksSeriesAccessor", "VerbOptions"]
+__all__ = ["SERIES_VERBS", "SalesRocksFrameAccessor", "SalesRocksSeriesAccessor", "VerbOptions"]
 
 REPORT_ATTR = "salesrocks"
 
@@ -436,7 +436,7 @@ def column_parameters(verb: str) -> list[inspect.Parameter]:
     return [p for p in signature.parameters.values() if str(p.annotation).startswith("Column")]
 
 
-_SERIES_VERBS = {verb: params[0].name for verb in VERBS
+SERIES_VERBS = {verb: params[0].name for verb in VERBS
                  if len(params := [p for p in column_parameters(verb) if p.default is not None]) == 1}
 """Verbs with one input column (optional ones, such as ``region_column``, aside), which a
 Series can be: verb -> its column argument."""
@@ -452,18 +452,18 @@ class SalesRocksSeriesAccessor:
 
     def __getattr__(self, name: str) -> Any:
         base = name.removesuffix("_async")
-        if base not in _SERIES_VERBS:
+        if base not in SERIES_VERBS:
             raise AttributeError(f"series.salesrocks has no verb {name!r}; series verbs: "
-                                 f"{', '.join(sorted(_SERIES_VERBS))} (and their _async twins)")
+                                 f"{', '.join(sorted(SERIES_VERBS))} (and their _async twins)")
         column = self._series.name if self._series.name is not None else "value"
         frame = self._series.to_frame(column)
         method = getattr(SalesRocksFrameAccessor(frame), name)
 
         @functools.wraps(method)
         def verb(*args: Any, **options: Any) -> Any:
-            return method(*args, **{_SERIES_VERBS[base]: column}, **options)
+            return method(*args, **{SERIES_VERBS[base]: column}, **options)
 
         return verb
 
     def __dir__(self) -> list[str]:
-        return sorted([*_SERIES_VERBS, *(f"{v}_async" for v in _SERIES_VERBS)])
+        return sorted([*SERIES_VERBS, *(f"{v}_async" for v in SERIES_VERBS)])

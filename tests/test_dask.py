@@ -448,7 +448,8 @@ def test_without_dask_the_library_imports_and_the_pandas_verbs_pass():
         import sr_frames
         from sr_frames.dask import accessor as dask_accessor
         assert dask_accessor.register() is False
-        dask_accessor.register_on_import()
+        from sr_frames.dask.on_import import register_on_import
+        register_on_import()
         sys.exit(pytest.main([{os.path.join(here, "test_verbs.py")!r}, {__file__!r}, "-q",
                               "-p", "no:cacheprovider"]))
     """)
@@ -460,7 +461,8 @@ def test_the_accessor_appears_when_dask_is_imported_after_sr_frames():
         import sys
         import sr_frames
         from sr_frames.dask import accessor as dask_accessor
-        dask_accessor.register_on_import()
+        from sr_frames.dask.on_import import register_on_import
+        register_on_import()
         assert not any(m == "dask" or m.startswith("dask.") for m in sys.modules)
         import pandas as pd
         import dask.dataframe as dd

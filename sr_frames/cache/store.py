@@ -266,6 +266,7 @@ class ResponseCache:
         texts = [v for v in values if type(v) is str]
         if name in endpoint.secret_fields or len(texts) != len(values):
             return [key(body) for body in bodies]
+        texts = [str(v) for v in values]  # all str already (checked above)
         scope = _dumps(account if endpoint.account_scoped else None)
         head = (f'{{"account":{scope},"base_url":{_dumps(base_url.rstrip("/"))},'
                 f'"body":{{{_quote(name)}:')

@@ -30,11 +30,8 @@ import asyncio
 import ipaddress
 import os
 import ssl
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
-
-import aiohttp
-from aiohttp.helpers import get_env_proxy_for_url
-from yarl import URL
 
 from sr_frames.config import Secret
 from sr_frames.defaults import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_ANSWER_BYTES, ENV_CA_BUNDLE
@@ -49,6 +46,10 @@ from sr_frames.errors import (
     RequestTimeout,
     SalesRocksError,
 )
+
+if TYPE_CHECKING:  # aiohttp loads with the first session: import sr_frames does not pay for it
+    import aiohttp
+    from yarl import URL
 
 __all__ = ["Transport"]
 
@@ -71,11 +72,14 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._proxy: tuple[URL | None, aiohttp.BasicAuth | None] = (None, None)
+        self._timeouts: aiohttp.ClientTimeout | None = None
         self.closed = False
 
     async def post(self, ep: Endpoint, wire: Secret, token: Secret | None) -> tuple[int, bytes, str | None]:
         """One attempt: ``(status, raw body, Retry-After header)``, or one of our errors."""
         session = self._session_now()
+        import aiohttp  # already loaded by _session_now: a dictionary look-up
+
         failure: SalesRocksError
         proxy, proxy_auth = self._proxy
         try:
@@ -121,6 +125,8 @@ class Transport:
             raise RuntimeError("this AsyncClient is closed; make a new one")
         loop = asyncio.get_running_loop()
         if self._session is None:
+            import aiohttp
+
             connector = aiohttp.TCPConnector(limit=self._connections, ssl=self._ssl_context())
             self._proxy = _environment_proxy(self.base_url)
             self._session = aiohttp.ClientSession(connector=connector, headers=_HEADERS)
@@ -150,10 +156,17 @@ class Transport:
         return context
 
     def _per_attempt(self) -> aiohttp.ClientTimeout:
-        return aiohttp.ClientTimeout(total=self.timeout,
-                                     connect=min(self.timeout, DEFAULT_CONNECT_TIMEOUT))
+        if self._timeouts is not None and self._timeouts.total == self.timeout:  # made once
+            return self._timeouts
+        import aiohttp
+
+        self._timeouts = aiohttp.ClientTimeout(total=self.timeout,
+                                               connect=min(self.timeout, DEFAULT_CONNECT_TIMEOUT))
+        return self._timeouts
 
     def _transport_error(self, exc: BaseException, ep: Endpoint) -> SalesRocksError:
+        import aiohttp
+
         where = f"{self.base_url}{ep.path}"
         if isinstance(exc, aiohttp.InvalidURL):
             return ConfigurationError(f"invalid base URL {self.base_url!r}")
@@ -214,6 +227,9 @@ def _is_loopback(host: str | None) -> bool:
 def _environment_proxy(base_url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
     """The proxy the environment names for ``base_url`` (``NO_PROXY`` honoured), if any;
     never one for a loopback address."""
+    from aiohttp.helpers import get_env_proxy_for_url
+    from yarl import URL
+
     url = URL(base_url)
     if _is_loopback(url.host):
         return None, None

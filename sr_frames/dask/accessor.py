@@ -44,7 +44,6 @@ import pandas as pd
 from sr_frames import accessor, checks, defaults
 from sr_frames.cache.scope import cache_scope
 from sr_frames.cells import as_text
-from sr_frames.dask import on_import
 from sr_frames.dask.cluster import ClusterLink, link_for
 from sr_frames.dask.shared_limit import SharedRateLimiter, take_budget
 from sr_frames.dask.worker_settings import WorkerSettings
@@ -57,7 +56,7 @@ if TYPE_CHECKING:
     import dask.dataframe as dd
 
 __all__ = ["ACCESSOR_NAME", "DaskSalesRocksAccessor", "WorkerSettings", "enrich", "register",
-           "register_on_import", "result_dtypes", "row_keys"]
+           "result_dtypes", "row_keys"]
 
 ACCESSOR_NAME = "salesrocks"
 KEY = "__salesrocks_key__"
@@ -321,7 +320,7 @@ for _name in accessor.VERBS:
 def register() -> bool:
     """Register ``ddf.salesrocks`` on Dask DataFrames (idempotent); ``False`` without Dask.
 
-    Imports ``dask.dataframe``; :func:`register_on_import` waits for it instead.
+    Imports ``dask.dataframe``; :func:`sr_frames.dask.on_import.register_on_import` waits for it instead.
     """
     try:
         from dask.dataframe import DataFrame
@@ -332,7 +331,4 @@ def register() -> bool:
         register_dataframe_accessor(ACCESSOR_NAME)(DaskSalesRocksAccessor)
     return True
 
-
-register_on_import = on_import.register_on_import
-"""Register ``ddf.salesrocks`` once ``dask.dataframe`` is imported (see :mod:`.on_import`)."""
 

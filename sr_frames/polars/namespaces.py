@@ -145,9 +145,8 @@ for _name in READ_VERBS:
 for _name, _columns_of in ROW_VERBS.items():
     setattr(FrameVerbs, _name, _row_verb(_name, _columns_of))
 
-_SERIES_VERBS = {verb: params[0].name for verb in READ_VERBS
-                 if len(params := accessor.column_parameters(verb)) == 1}
-"""Verbs with one input column, which a Series can be: verb -> its column argument."""
+_SERIES_VERBS = {verb: column for verb, column in accessor.SERIES_VERBS.items() if verb in READ_VERBS}
+"""The pandas Series verbs that Polars has too: verb -> its column argument."""
 
 
 class SeriesVerbs:
