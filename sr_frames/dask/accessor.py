@@ -178,23 +178,22 @@ def _answer(inputs: pd.DataFrame, call: _VerbCall, settings: WorkerSettings,
     kwargs = {**call.kwargs, "prefix": "", "overwrite": True}
     job, _ = _plan(inputs, call.verb, call.args, kwargs)
     options = replace(job.run_options(), progress=False)
-    take: Callable[[int], int]
     if link is None:
         options = replace(options, cache_dir=settings.cache_dir)
         limiter: Any = _shared_limiter(settings)
-        take = lambda wanted: take_budget(settings.cache_dir, run, call.max_requests, wanted)  # noqa: E731
     else:
         store, limiter = link.open(_scope(settings), settings.rate_limit,
                                    settings.max_concurrency, looked_up={})
         options = replace(options, cache_dir=None, store=store)
-        take = lambda wanted: limiter.take_budget(run, call.max_requests, wanted)  # noqa: E731
     with settings.client(limiter) as client:
         try:
             if call.max_requests is not None and run is not None and not options.cache_only:
                 preview, _ = _plan(inputs, call.verb, call.args, kwargs)
                 wanted = estimate_plan(preview.plan, call.verb, replace(options, max_requests=None),
                                        client).requests
-                options = replace(options, max_requests=take(wanted))
+                granted = (take_budget(settings.cache_dir, run, call.max_requests, wanted)
+                           if link is None else limiter.take_budget(run, call.max_requests, wanted))
+                options = replace(options, max_requests=granted)
             engine.run(job.plan, job.verb, options, client)
             if options.max_requests != call.max_requests:
                 _name_the_budget(job.plan, options.max_requests, call.max_requests)
