@@ -90,9 +90,9 @@ def _one_text_column(column: pl.Series) -> tuple[np.ndarray, pl.DataFrame] | Non
         return None
     text = column.cast(pl.String)
     values = text.unique(maintain_order=True).drop_nulls()
-    codes = text.cast(pl.Enum(values)).to_physical().cast(pl.UInt32)
+    codes = text.cast(pl.Enum(values)).to_physical()  # the smallest unsigned type that fits
     if codes.null_count():
-        codes = codes.fill_null(len(values))
+        codes = codes.cast(pl.UInt32).fill_null(len(values))
         values = values.extend(pl.Series([None], dtype=pl.String))
     return codes.to_numpy(), pl.DataFrame([values.rename(column.name)])
 
@@ -123,6 +123,8 @@ def _distinct_plan(frame: pl.DataFrame, call: VerbCall) -> tuple[Any, np.ndarray
     for slot, count in zip(plan.slots, weights.tolist(), strict=True):
         slot.rows = int(count)
     plan.rows = frame.height
+    if len(plan.slots) == len(distinct) and np.array_equal(plan.row_slot, np.arange(len(distinct))):
+        return job, keys  # each distinct input its own slot (nothing merged by normalising)
     return job, plan.row_slot.astype(np.uint32).take(keys)
 
 
@@ -155,7 +157,7 @@ def _answers(plan: Plan, call: VerbCall, slot_of_row: np.ndarray) -> list[pl.Ser
         per_slot = [to_series(name, values, dtype) for (name, dtype), values
                     in zip(call.schema.items(), _slot_values(plan), strict=True)]
     valued = [answers for answers in per_slot if answers.null_count() < len(answers)]
-    taken = pl.DataFrame(valued)[pl.Series(slot_of_row, dtype=pl.UInt32)] if valued else pl.DataFrame()
+    taken = pl.DataFrame(valued)[pl.Series(slot_of_row)] if valued else pl.DataFrame()
     return [taken.get_column(answers.name) if answers.name in taken.columns
             else pl.repeat(None, len(slot_of_row), dtype=answers.dtype, eager=True).alias(answers.name)
             for answers in per_slot]
