@@ -7,7 +7,7 @@ a re-run, so what is measured is the face itself: finding the distinct inputs, r
 the cache, building the result columns and putting them on a million rows.
 
 Each measurement runs in a fresh child process (so one library's allocations do not
-linger in the other's figures), five times each, alternating: the verb's wall time,
+linger in the other's figures), seven times each, alternating: the verb's wall time,
 and its peak resident memory growth (RSS, sampled every 2 ms from a thread; the only
 measure that sees Polars' own allocator, which tracemalloc cannot). The medians are
 judged: the Polars verb no slower and using no more memory than the pandas verb, each
@@ -19,7 +19,7 @@ codes) and the rest (the face's and the engine's working memory), so a miss says
 For scale, the round trip users make today (``pl.from_pandas(df.to_pandas()...)``) is
 measured too.
 
-Run: ``python benchmarks/bench_polars.py`` (about a minute).
+Run: ``python benchmarks/bench_polars.py`` (about two minutes).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from common import Verdict, environment, sandbox_process, time_limit
 
 ROWS = 1_000_000
 DISTINCT = 10_000
-RUNS = 5
+RUNS = 7
 HERE = Path(__file__).resolve().parent
 
 CHILD = """
