@@ -49,7 +49,7 @@ from sr_frames.dask.shared_limit import SharedRateLimiter, take_budget
 from sr_frames.dask.worker_settings import WorkerSettings
 from sr_frames.endpoints import ColumnKind, Endpoint, endpoint
 from sr_frames.enrich import engine
-from sr_frames.enrich.columns import attach, label_categories, result_columns
+from sr_frames.enrich.columns import TEXT, attach, label_categories, result_columns
 from sr_frames.enrich.estimate import estimate_plan
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ INPUT_PARTITIONS_PER_TASK = 4
 """Input partitions per task enriching distinct inputs (each task logs in once)."""
 MAX_ENRICH_TASKS = 64
 
-_TEXT = pd.Series(["text"]).dtype  # what pandas makes of a column of text
+_TEXT = TEXT  # the dtype of every free-text result column, as on pandas
 
 
 def result_dtypes(ep: Endpoint, prefix: str = "", *, known: bool = False) -> dict[str, Any]:
