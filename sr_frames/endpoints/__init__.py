@@ -8,6 +8,9 @@ Where the published reference contradicts itself, the records follow the reading
 listed in the README ("How we read the reference"): one address per email
 verification, phones in batches, list operations keyed by the string list id returned
 by Create List.
+
+Imports nothing of the package (a root module: every layer and the sandbox read it);
+``openapi`` beside it imports only this table.
 """
 
 from __future__ import annotations

@@ -1,5 +1,10 @@
 """The sandbox: a local emulator of the whole Sales.Rocks API, on 127.0.0.1 only.
 
+It imports only its own modules and ``sr_frames.endpoints``, ``checks``, ``errors``
+and ``defaults`` (``tests/test_architecture.py`` holds it to that), never the client,
+the cache or any face, so it answers the way the reference says, not the way our
+client happens to ask. The library imports it only to start it for ``--sandbox``.
+
 What it emulates, from the published API reference (read as the README's "How we
 read the reference" says):
 
