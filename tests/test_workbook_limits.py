@@ -9,7 +9,6 @@ and the setting that raises it; from the terminal they are one line and exit 2, 
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -134,7 +133,7 @@ def run_cli(*args: str) -> tuple[subprocess.CompletedProcess[str], float, float]
         peak = Path(folder) / "maxrss"
         started = time.monotonic()
         done = subprocess.run([sys.executable, "-c", _MEASURED, str(peak), *args],
-                              capture_output=True, text=True, env={**os.environ})
+                              capture_output=True, text=True)
         seconds = time.monotonic() - started
         return done, seconds, int(peak.read_text()) / 1024
 

@@ -18,8 +18,9 @@ lazy Dask DataFrame with the same result columns; building it sends nothing, and
 Settings (credentials, base URL, cache directory, limits) are resolved when the verb is
 called, in the calling process, and travel inside the tasks as :class:`WorkerSettings`,
 whose repr is masked and whose Dask token holds a keyed fingerprint of the credentials,
-never the credentials. The cache directory is shared by the worker processes of a
-machine; so are the configured ``rate_limit`` and a ``max_requests`` budget, kept in
+never the credentials. On a distributed cluster the tasks use the cache of the calling
+process and the cluster's one rate limit, pause and budget (:mod:`sr_frames.dask.cluster`);
+with a local scheduler they share the cache directory and the files of
 :mod:`sr_frames.dask.shared_limit`. The look-up table (about 1 kB per distinct input) must
 fit in a worker's memory; the rows need not.
 
@@ -43,6 +44,7 @@ import pandas as pd
 from sr_frames import accessor, checks, defaults
 from sr_frames.cache.scope import cache_scope
 from sr_frames.cells import as_text
+from sr_frames.dask.cluster import ClusterLink, link_for
 from sr_frames.dask.shared_limit import SharedRateLimiter, take_budget
 from sr_frames.dask.worker_settings import WorkerSettings
 from sr_frames.endpoints import ColumnKind, Endpoint, endpoint
@@ -156,31 +158,41 @@ def _keys(part: pd.DataFrame, call: _VerbCall) -> pd.Series:
 
 
 def _enrich(keys: pd.Series, call: _VerbCall, settings: WorkerSettings,
-            run: str | None) -> pd.DataFrame:
+            run: str | None, link: ClusterLink | None = None) -> pd.DataFrame:
     """Answer distinct inputs with the pandas verb: a frame of ``KEY`` and result columns."""
     ep = endpoint(call.method)
     texts = keys.to_numpy(dtype=object)
     rows = [json.loads(k) for k in texts]
     inputs = pd.DataFrame({column: [row[i] for row in rows]
                            for i, (column, _, _) in enumerate(call.fields)}, dtype=object)
-    answers = _answer(inputs, call, settings, run) if len(inputs) else {
+    answers = _answer(inputs, call, settings, run, link) if len(inputs) else {
         c: _empty(d) for c, d in result_dtypes(ep, known=True).items()}
     return pd.DataFrame({KEY: texts, **answers})
 
 
 def _answer(inputs: pd.DataFrame, call: _VerbCall, settings: WorkerSettings,
-            run: str | None) -> dict[str, Any]:
+            run: str | None, link: ClusterLink | None) -> dict[str, Any]:
+    """Run the pandas verb's engine over ``inputs``: on a cluster (``link``) with the
+    user's cache and the cluster's limits, else with this machine's cache directory and
+    shared files."""
     kwargs = {**call.kwargs, "prefix": "", "overwrite": True}
     job, _ = _plan(inputs, call.verb, call.args, kwargs)
-    options = replace(job.run_options(), progress=False, cache_dir=settings.cache_dir)
-    limiter = _shared_limiter(settings)
+    options = replace(job.run_options(), progress=False)
+    if link is None:
+        options = replace(options, cache_dir=settings.cache_dir)
+        limiter: Any = _shared_limiter(settings)
+    else:
+        store, limiter = link.open(_scope(settings), settings.rate_limit,
+                                   settings.max_concurrency, looked_up={})
+        options = replace(options, cache_dir=None, store=store)
     with settings.client(limiter) as client:
         try:
             if call.max_requests is not None and run is not None and not options.cache_only:
                 preview, _ = _plan(inputs, call.verb, call.args, kwargs)
                 wanted = estimate_plan(preview.plan, call.verb, replace(options, max_requests=None),
                                        client).requests
-                granted = take_budget(settings.cache_dir, run, call.max_requests, wanted)
+                granted = (take_budget(settings.cache_dir, run, call.max_requests, wanted)
+                           if link is None else limiter.take_budget(run, call.max_requests, wanted))
                 options = replace(options, max_requests=granted)
             engine.run(job.plan, job.verb, options, client)
             if options.max_requests != call.max_requests:
@@ -198,12 +210,16 @@ def _name_the_budget(plan: Any, granted: int | None, limit: int | None) -> None:
             slot.error = slot.error.replace(share, whole)
 
 
+def _scope(settings: WorkerSettings) -> str:
+    """What one rate limit covers: the service and the account."""
+    return f"{cache_scope(settings.base_url or defaults.DEFAULT_BASE_URL)} {settings.username or ''}"
+
+
 def _shared_limiter(settings: WorkerSettings) -> SharedRateLimiter:
     """A rate limiter shared by every process using the cache directory (a client's own
     would space the requests of one process only); without a rate limit it still shares
     429 pauses, so one worker's ``Retry-After`` holds back every worker."""
-    scope = f"{cache_scope(settings.base_url or defaults.DEFAULT_BASE_URL)} {settings.username or ''}"
-    return SharedRateLimiter(settings.rate_limit, settings.cache_dir, scope)
+    return SharedRateLimiter(settings.rate_limit, settings.cache_dir, _scope(settings))
 
 
 def _by_key(answers: pd.DataFrame) -> pd.DataFrame:
@@ -250,6 +266,7 @@ def enrich(ddf: dd.DataFrame, verb: str, args: tuple[Any, ...],
     dtypes = result_dtypes(ep)
     tasks = max(1, min(MAX_ENRICH_TASKS, math.ceil(ddf.npartitions / INPUT_PARTITIONS_PER_TASK)))
     run = dask.delayed(_new_run, pure=False)() if call.max_requests is not None else None
+    link = link_for(settings.cache_dir)
 
     keys = ddf.map_partitions(_keys, call, meta=pd.Series([], dtype=object, name=KEY))
     distinct = keys.drop_duplicates(split_out=tasks, shuffle_method="tasks")  # any scheduler
@@ -257,7 +274,7 @@ def enrich(ddf: dd.DataFrame, verb: str, args: tuple[Any, ...],
                                  **{c: _empty(d) for c, d in dtypes.items()}})
     # enforce_metadata=False: Dask would put its placeholder frame, whose label columns
     # hold a stand-in category, in place of an empty partition's own (empty) result
-    answers = distinct.map_partitions(_enrich, call, settings, run, meta=answers_meta,
+    answers = distinct.map_partitions(_enrich, call, settings, run, link, meta=answers_meta,
                                       clear_divisions=True, enforce_metadata=False)
     lookup = answers.repartition(npartitions=1).map_partitions(
         _by_key, meta=answers_meta.set_index(KEY), enforce_metadata=False)

@@ -50,6 +50,10 @@ class RunOptions:
     max_requests: int | None = None
     cache_only: bool = False
     cache_dir: str | None = None
+    store: Callable[[], Any] | None = None
+    """Opens the cache a run reads and writes, in place of ``ResponseCache(cache_dir)``:
+    anything with its ``get_many``, ``set`` and ``close`` (Dask workers use the cache of
+    the process that started the computation this way)."""
     announce: bool = True
     """Show the report when done (a caller running several plans shows one of its own)."""
 
@@ -160,10 +164,10 @@ class _Run:
         return remember(report)
 
 
-def _open_cache(plan: Plan, options: RunOptions) -> ResponseCache | None:
+def _open_cache(plan: Plan, options: RunOptions) -> Any:
     if not options.cache or not plan.endpoint.cacheable:
         return None
-    return ResponseCache(options.cache_dir)
+    return options.store() if options.store is not None else ResponseCache(options.cache_dir)
 
 
 def preview(plan: Plan, options: RunOptions, base_url: str, account: str | None) -> list[Slot]:

@@ -135,13 +135,15 @@ def place_columns(
     A name already in the header keeps its column (its values are updated in place).
     New names go right after the table; if anything sits there within the table's rows,
     they go after the last used column instead, so no cell of the user's is overwritten.
+    ``width`` is the sheet's last used column (merged ranges included): nothing lies
+    beyond it, so only the columns up to it are looked at.
     """
     existing = {name: shape.first_col + i for i, name in enumerate(shape.names)}
     new = [name for name in names if name not in existing]
     start = shape.last_col + 1
     rows = range(shape.header_row, shape.header_row + len(shape.rows) + 1)
-    block = range(start, start + len(new))
-    if any(occupied(row, col) for row in rows for col in block):
+    block = range(start, min(start + len(new), width + 1))  # nothing lies beyond the sheet's width
+    if any(occupied(row, col) for col in block for row in rows):
         start = max(width, shape.last_col) + 1
     appended = dict(zip(new, range(start, start + len(new)), strict=True))
     return [existing.get(name) or appended[name] for name in names]

@@ -63,7 +63,8 @@ def write_xlsx(frame: pd.DataFrame, source: Path, output: Path, sheet: str | Non
         labels = result_labels(frame, shape, columns)
         check_rows(frame, shape, f"sheet {ref.name!r}")
         places = place_columns(shape, [str(label) for label in labels],
-                               _occupied(grid, facts), max(facts.columns, len(grid[0]) if grid else 0))
+                               _occupied(grid, facts), max([facts.columns, len(grid[0]) if grid else 0,
+                                                             *(c2 for _, _, _, c2 in facts.merged)]))
         del grid
         prefix = _prefix(archive, ref.part)
         new = [(col, str(label)) for label, col in zip(labels, places, strict=True) if col > shape.last_col]
