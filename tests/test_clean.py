@@ -143,7 +143,8 @@ def test_every_row_gets_a_verdict_by_the_documented_rules(sandbox, leads):
     drop = result[(result["verdict"] == "drop") & result["duplicate_of"].isna()]
     for _, row in drop.iterrows():
         disposable = row["verdict_reason"] == "disposable address"
-        assert disposable or (pd.isna(row["best_email"]) and row["phone_status"] != "VALID")
+        no_valid_phone = row["phone_status"] is pd.NA or row["phone_status"] != "VALID"
+        assert disposable or (pd.isna(row["best_email"]) and no_valid_phone)
     disposable = result["best_email"].str.contains("@yopmail.com|@mailinator.com|@guerrillamail.com",
                                                    na=False)
     assert disposable.any()

@@ -393,6 +393,21 @@ def test_the_list_workflow_with_the_sandbox_across_commands(tmp_path, capsys):
     assert len(sr_frames.read_table(tmp_path / "back2.csv")) == len(keep), "pushing again adds nothing"
 
 
+def test_pushing_a_file_twice_with_the_sandbox_sends_nothing_the_second_time(tmp_path, capsys):
+    few = tmp_path / "few.csv"
+    sr_frames.read_table(LEADS_CSV).dropna(subset=["email"]).head(5).to_csv(few, index=False)
+    assert main(["create-list", "Leads", "--sandbox"]) == 0
+    list_id = capsys.readouterr().out.strip()
+    push = ["push", str(few), "--list-id", list_id, "--sandbox", "-q", "-o", str(tmp_path / "out.csv")]
+    assert main(push) == 0
+    assert capsys.readouterr().out.startswith("5 rows added")
+    # each --sandbox command starts the emulator on a new port: the ledger still knows the list
+    assert main(push) == 0
+    assert capsys.readouterr().out.startswith("0 rows added")
+    assert main(["read-list", list_id, "-o", str(tmp_path / "back.csv"), "--sandbox"]) == 0
+    assert len(sr_frames.read_table(tmp_path / "back.csv")) == 5, "no contact twice"
+
+
 def test_push_where_and_dedupe_once_per_person(sandbox, tmp_path, capsys):
     frame = sr_frames.read_table(LEADS_CSV).head(6)
     frame["email"] = ["A@x.com", "a@x.com ", "b@x.com", "c@x.com", "b@X.COM", "d@x.com"]

@@ -126,7 +126,7 @@ def test_result_dtypes_follow_the_table_even_when_answers_do_not():
     assert disposable.tolist()[:2] == ["false", "true"] and pd.isna(disposable[2])
     assert pd.Series(columns["email_provider"]).tolist()[0] == "7"
     assert pd.Series(columns["email_confidence_score"]).dtype == "Int64"
-    assert pd.Series(columns["email_error"]).dtype == "str"
+    assert pd.Series(columns["email_error"]).dtype == "string"
     assert columns["email_mx_records"][3] is columns["email_mx_records"][0], "one list, shared"
 
 

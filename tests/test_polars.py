@@ -357,3 +357,69 @@ def test_the_namespace_lists_its_verbs():
     assert {*VERBS, "estimate", "push_to_list", "report"} <= set(names)
     assert FrameVerbs.verify_emails.__doc__ and "column" in str(
         inspect.signature(FrameVerbs.verify_emails))
+
+
+
+CLEAN_DTYPES = {"email_status": pl.Categorical, "found_email": pl.String,
+                "found_email_status": pl.Categorical,
+                "phone_region": pl.String, "best_email": pl.String, "best_email_source": pl.Categorical,
+                "duplicate_of": pl.Int64, "verdict": pl.Categorical, "verdict_reason": pl.String}
+
+
+def api_requests(sandbox) -> dict:
+    """Requests received so far per API path, logins aside."""
+    return {path: n for path, n in sandbox.stats()["by_path"].items() if not path.startswith("/auth/")}
+
+
+def timeless(report):
+    """A report's dict without its timings, which differ from run to run."""
+    if isinstance(report, dict):
+        return {k: timeless(v) for k, v in report.items() if not k.startswith("elapsed")}
+    return report
+
+
+def test_clean_is_the_pandas_clean_in_polars_dtypes(sandbox):
+    frame = messy_leads()
+    before = frame.clone()
+    # each run asks afresh (cache=False), so both send what a first run sends
+    expected = as_pandas(frame).salesrocks.clean(progress=False, cache=False)
+    by_pandas = api_requests(sandbox)
+    cleaned = frame.salesrocks.clean(progress=False, cache=False)
+    by_both = api_requests(sandbox)
+
+    assert isinstance(cleaned, pl.DataFrame)
+    assert cleaned.columns == [str(c) for c in expected.columns]
+    assert polars_values(cleaned) == pandas_values(expected)
+    assert frame.equals(before), "the caller's frame is untouched"
+    assert cleaned.select(frame.columns).equals(frame), "input columns and row order kept"
+    for column, dtype in CLEAN_DTYPES.items():
+        assert cleaned.schema[column] == dtype, column
+    assert by_pandas and by_both == {path: 2 * n for path, n in by_pandas.items()}, \
+        "the Polars clean sends what the pandas clean sends"
+    assert timeless(cleaned.salesrocks.report.to_dict()) == \
+        timeless(expected.attrs["salesrocks"].to_dict()), "the same report, step by step"
+
+
+def test_a_pandas_clean_then_a_polars_clean_sends_nothing_more(sandbox):
+    frame = messy_leads()
+    as_pandas(frame).salesrocks.clean(progress=False)
+    sent = api_requests(sandbox)
+    cleaned = frame.salesrocks.clean(progress=False)
+    assert api_requests(sandbox) == sent
+    assert cleaned.salesrocks.report.requests_sent == 0
+
+
+def test_clean_names_a_missing_column_and_summary_counts_the_verdicts(sandbox):
+    frame = messy_leads()
+    with pytest.raises(KeyError, match="first_name"):
+        frame.drop("first_name").salesrocks.clean(progress=False)
+    cleaned = frame.salesrocks.clean(progress=False, steps=["verify", "phones"])
+    table = cleaned.salesrocks.summary()
+    expected = as_pandas(cleaned).salesrocks.summary()
+    assert isinstance(table, pl.DataFrame)
+    assert table.schema == pl.Schema({"section": pl.String, "value": pl.String, "rows": pl.Int64,
+                                      "share": pl.Float64})
+    assert polars_values(table.filter(pl.col("section") != "run")) == pandas_values(expected)
+    run = dict(table.filter(pl.col("section") == "run").select("value", "rows").iter_rows())
+    assert run == {"requests sent": cleaned.salesrocks.report.requests_sent,
+                   "cache hits": cleaned.salesrocks.report.cache_hits}

@@ -83,16 +83,16 @@ def test_answers_from_a_small_vocabulary_are_categoricals(sandbox):
     status = checked["email_status"]
     assert isinstance(status.dtype, pd.CategoricalDtype)
     assert list(status.cat.categories) == sorted(set(status.dropna())), "the answers seen, sorted"
-    assert (status == "Valid").sum() == list(status).count("Valid")  # compares like text
+    assert (status == "Valid").sum() == list(status.dropna()).count("Valid")  # compares like text
     assert status.value_counts().sum() == 3
     assert checked["email_confidence_score"].dtype == "Int64"
     assert checked["email_mx_records"].dtype == object
     assert isinstance(checked.loc[0, "email_mx_records"], list)
     # free text and the error column stay text, so they take any value
-    assert checked["email_error"].dtype == "str"
+    assert checked["email_error"].dtype == "string"
     assert list(checked["email_error"].fillna("")) == ["", "", "", "missing value in 'email'"]
     # a label column takes new words once it is text
-    edited = status.astype("str").where(status.notna(), "not checked")
+    edited = status.astype("string").fillna("not checked")
     assert edited.iloc[-1] == "not checked"
 
 
@@ -104,7 +104,7 @@ def test_column_dtypes_do_not_depend_on_what_came_back(sandbox):
     assert len(nothing["email_status"].cat.categories) == 0
     found = pd.DataFrame({"first": ["Ada"], "last": ["Love"], "domain": ["engines.io"]})
     found = found.salesrocks.find_email("first", "last", "domain", progress=False)
-    assert found["found_email"].dtype == "str"
+    assert found["found_email"].dtype == "string"
     assert found["found_email_confidence"].dtype == "Int64"
 
 
@@ -214,7 +214,8 @@ def test_domain_level_look_ups_are_asked_once_per_domain(sandbox):
         expected = service_answer(answers.email_patterns, domain.lower())
         assert patterns.loc[row, "email_patterns"] == expected.get("email_patterns"), domain
         expected = service_answer(answers.linkedin_contacts, domain.lower())
-        assert contacts.loc[row, "linkedin_contact_handles"] == expected.get("contact_linkedin_handles")
+        handles = contacts.loc[row, "linkedin_contact_handles"]
+        assert (None if handles is pd.NA else handles) == expected.get("contact_linkedin_handles")
 
 
 def test_generated_addresses_need_a_real_domain(sandbox):
@@ -222,7 +223,7 @@ def test_generated_addresses_need_a_real_domain(sandbox):
                            "domain": ["not a domain", "engines.io"]})
     local = people.salesrocks.generate_emails(progress=False)
     asked = people.salesrocks.generate_emails(use_service=True, progress=False)
-    assert local.loc[0, "generated_emails"] is None
+    assert local.loc[0, "generated_emails"] is pd.NA
     assert "a dot and a top level domain" in local.loc[0, "generated_emails_error"]
     pd.testing.assert_frame_equal(local, asked)
 
@@ -467,3 +468,23 @@ def test_a_series_named_like_a_result_column_keeps_its_input(sandbox):
     checked = addresses.salesrocks.verify_emails(prefix="checked_", progress=False)
     assert checked.loc[0, "email_status"] == "jane@example.com"
     assert sandbox.count("verify_email") == 1
+
+
+def test_a_missing_answer_shows_one_way_in_every_kind_of_result_column(sandbox):
+    leads = pd.DataFrame({
+        "email": ["ada@engines.io", None], "first_name": ["Ada", None], "last_name": ["Love", None],
+        "domain": ["engines.io", None], "company": ["Engines", None], "phone": ["+44 20 7946 0958", None],
+        "country": ["GB", None]})
+    checked = leads.salesrocks.verify_emails(progress=False)
+    cleaned = leads.salesrocks.clean(progress=False)
+    for result in (checked, cleaned):
+        added = result[[c for c in result.columns if c not in leads.columns]]
+        kinds = {str(d) if not isinstance(d, pd.CategoricalDtype) else "category" for d in added.dtypes}
+        assert {"category", "Int64", "object"} <= kinds and kinds & {"str", "string"}, kinds
+        assert added.iloc[1].isna().sum() >= len(kinds), "the second row has missing answers of each kind"
+        text, html = added.to_string(), added._repr_html_()  # as a notebook shows it
+        assert "<NA>" in text and "&lt;NA&gt;" in html
+        for other in ("NaN", "None"):
+            assert other not in text and other not in html, other
+    # the caller's own columns are as they were, in their dtype and missing marker
+    pd.testing.assert_frame_equal(cleaned[list(leads.columns)], leads)

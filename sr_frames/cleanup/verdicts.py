@@ -28,6 +28,7 @@ import pandas as pd
 
 from sr_frames import checks
 from sr_frames.cells import as_text
+from sr_frames.enrich.columns import MISSING, label_array, text_array
 
 __all__ = ["VERDICTS", "Candidate", "Thresholds", "bare_domain", "decide", "duplicates", "person_key"]
 
@@ -176,24 +177,24 @@ def decide(given: Sequence[Candidate], found: Sequence[Candidate], people: Seque
     decided = [verdict(c, d, s, p, limits) for c, d, s, p in
                zip(chosen, dupes, phone_status, phone_problem, strict=True)]
     return {
-        "best_email": pd.array(emails, dtype="str"),
+        "best_email": text_array(emails),
         "best_email_source": _labels([c.source if c.email else None for c in chosen],
                                      ("input", "found")),
         "best_email_status": _labels([c.status for c in chosen],
                                      sorted({c.status for c in chosen if c.status})),
         "duplicate_of": _labels_of_index(dupes, index),
         "verdict": _labels([v for v, _ in decided], VERDICTS),
-        "verdict_reason": pd.array([r for _, r in decided], dtype="str"),
+        "verdict_reason": text_array(r for _, r in decided),
     }
 
 
 def _labels(values: Sequence[str | None], categories: Sequence[str]) -> pd.Categorical:
-    return pd.Categorical(values, categories=list(categories))
+    return label_array(values, categories)
 
 
 def _labels_of_index(labels: list[Any], index: pd.Index) -> np.ndarray:
-    """Index labels as they are (any type), NaN where there is none: missing values in
-    the clean-up's columns read NaN, as in its text and label columns."""
+    """Index labels as they are (any type), ``<NA>`` where there is none, as in every
+    other result column (:data:`~sr_frames.enrich.columns.MISSING`)."""
     values = np.empty(len(labels), dtype=object)
-    values[:] = [np.nan if label is None else label for label in labels]
+    values[:] = [MISSING if label is None else label for label in labels]
     return values

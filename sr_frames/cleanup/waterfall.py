@@ -25,7 +25,7 @@ from sr_frames.cleanup.steps import StepRun, plan_rows, run_plan
 from sr_frames.client.clients import Client
 from sr_frames.endpoints import endpoint
 from sr_frames.enrich import engine
-from sr_frames.enrich.columns import attach, check_clashes, column_error
+from sr_frames.enrich.columns import attach, check_clashes, column_error, label_array, text_array
 from sr_frames.enrich.plan import Slot, bulk
 from sr_frames.enrich.report import announce, remember
 
@@ -341,14 +341,14 @@ def _columns(flow: Waterfall, done: dict[str, Any], found: list[Slot | None],
                                              int(confidence) if isinstance(confidence, int | str)
                                              and str(confidence).isdigit() else None))
     if "verify_found" in chosen:
-        added[prefix + "found_email_status"] = pd.Categorical(
-            [c.status for c in candidates], categories=sorted({c.status for c in candidates if c.status}))
+        added[prefix + "found_email_status"] = label_array(
+            [c.status for c in candidates], sorted({c.status for c in candidates if c.status}))
     phones: StepRun | None = done.get("phones")
     phone_status: list[str | None] = [None] * rows
     phone_problem: list[str | None] = [None] * rows
     if phones:
         added.update(phones.columns(rows, prefix))
-        added[prefix + "phone_region"] = pd.array(list(phones.extra["regions"]), dtype="str")
+        added[prefix + "phone_region"] = text_array(phones.extra["regions"])
         for i, slot in enumerate(phones.answer_per_row(rows)):
             phone_status[i] = (_answer(slot) or {}).get("status")
             phone_problem[i] = _problem(slot)
@@ -361,8 +361,8 @@ def _columns(flow: Waterfall, done: dict[str, Any], found: list[Slot | None],
 def _find_columns(finds: list[StepRun], rows: int, prefix: str) -> dict[str, Any]:
     names = endpoint("find_email").result_columns(prefix)
     if not finds:
-        return {n: pd.array([None] * rows, dtype="Int64" if n.endswith("_confidence") else "str")
-                for n in names}
+        return {n: pd.array([None] * rows, dtype="Int64") if n.endswith("_confidence")
+                else text_array([None] * rows) for n in names}
     merged = {n: pd.Series(v) for n, v in finds[0].columns(rows, prefix).items()}
     for run in finds[1:]:
         for n, values in run.columns(rows, prefix).items():

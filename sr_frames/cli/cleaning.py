@@ -23,6 +23,7 @@ from sr_frames.cli.commands import (
     service,
     write_result,
 )
+from sr_frames.enrich.columns import text_array
 
 __all__ = ["DESCRIPTION", "clean", "push"]
 
@@ -154,8 +155,8 @@ def push(args: argparse.Namespace) -> int:
                                     pushed["sr_push_error"], strict=True):
         ids[position] = cid
         errors[position] = None if pd.isna(error) else error
-    result = frame.assign(sr_contact_id=pd.array(ids, dtype="str"),
-                          sr_push_error=pd.array(errors, dtype="str"))
+    result = frame.assign(sr_contact_id=text_array(ids),
+                          sr_push_error=text_array(errors))
     say(f"wrote {write_result(result, frame, args)}", args)
     failed = int(pushed["sr_push_error"].notna().sum())
     report = pushed.attrs["salesrocks"]

@@ -18,6 +18,7 @@ from typing import Any
 
 from sr_frames.client.retry import parse_retry_after
 from sr_frames.config import Secret
+from sr_frames.defaults import SHARED_TEXT_MAX
 from sr_frames.endpoints import TOKEN, Endpoint, Field
 from sr_frames.errors import InvalidResponseError, RateLimitError, RequestValidationError, error_for_status
 
@@ -191,10 +192,6 @@ def read_answer(ep: Endpoint, status: int, raw: bytes, retry_after: str | None, 
     if problem:
         raise InvalidResponseError(f"{ep.path} answered {status} with {problem}")
     return _shared_texts(body)
-
-
-SHARED_TEXT_MAX = 64
-"""Texts up to this length in an answer are interned (see :func:`_shared_texts`)."""
 
 
 def _shared_texts(body: Any) -> Any:

@@ -52,7 +52,8 @@ WHOLE_ANSWER = "*"
 ColumnKind = Literal["integer", "label", "list", "text"]
 """How a result column is stored, whatever came back (all missing included):
 ``integer`` nullable ``Int64``; ``label`` a categorical of text; ``list`` Python lists
-(object dtype); ``text`` pandas' string dtype."""
+(object dtype); ``text`` pandas' nullable ``"string"`` dtype. A missing answer is
+``pd.NA`` in each of them, so it shows one way (``<NA>``)."""
 
 
 @dataclass(frozen=True, slots=True)

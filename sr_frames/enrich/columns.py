@@ -21,16 +21,38 @@ from sr_frames.endpoints import WHOLE_ANSWER, ColumnKind, Endpoint
 from sr_frames.enrich.plan import Plan
 
 __all__ = [
+    "MISSING",
+    "TEXT",
     "attach",
     "check_clashes",
     "column_error",
     "input_columns",
+    "label_array",
     "label_categories",
     "labels",
     "original_columns",
     "result_columns",
+    "text_array",
 ]
 
+MISSING: Any = pd.NA
+"""The one missing marker of every result column: text, labels, integers and lists all
+show a missing answer as ``<NA>`` (never ``NaN`` beside ``<NA>`` beside ``None``)."""
+
+TEXT = pd.StringDtype(na_value=pd.NA)
+"""The dtype of text result columns (and of label categories): pandas' ``"string"``,
+whose missing value is :data:`MISSING`."""
+
+
+def text_array(values: Iterable[Any]) -> Any:
+    """``values`` as a text result column (:data:`TEXT`)."""
+    return pd.array(list(values), dtype=TEXT)
+
+
+def label_array(values: Iterable[Any], categories: Iterable[str]) -> pd.Categorical:
+    """``values`` as a label result column: a categorical of ``categories`` (text of
+    dtype :data:`TEXT`, so a missing value shows as :data:`MISSING`)."""
+    return pd.Categorical(list(values), dtype=pd.CategoricalDtype(pd.Index(list(categories), dtype=TEXT)))
 
 
 def column_error(frame: pd.DataFrame, name: str, argument: str) -> KeyError:
@@ -107,9 +129,10 @@ def result_columns(plan: Plan, prefix: str = "") -> dict[str, Any]:
 def _scatter(values: list[Any], row_slot: np.ndarray, kind: ColumnKind) -> Any:
     """Per-slot values to per-row values in the dtype of ``kind``, taken per row after
     being typed once per distinct value (a million rows are not re-scanned). Lists stay
-    Python lists, one shared object per distinct answer. A number or flag where text is
-    expected becomes its JSON text (``true``, ``442079460958``); answers that cannot
-    fit their kind (a list where text was expected) keep the dtype pandas infers."""
+    Python lists, one shared object per distinct answer. Every missing answer is
+    :data:`MISSING`. A number or flag where text is expected becomes its JSON text
+    (``true``, ``442079460958``); answers that cannot fit their kind (a list where text
+    was expected) keep the dtype pandas infers."""
     kinds = set(map(type, values)) - {type(None)}  # JSON gives exact types, no subclasses
     if kind == "integer" and kinds <= {int}:
         return pd.array(values, dtype="Int64").take(row_slot)
@@ -118,11 +141,12 @@ def _scatter(values: list[Any], row_slot: np.ndarray, kind: ColumnKind) -> Any:
             values = [v if v is None or type(v) is str else json.dumps(v) for v in values]
         if kind == "label":
             return _labels(values, row_slot)
-        return pd.array(values, dtype="str").take(row_slot)
+        return pd.array(values, dtype=TEXT).take(row_slot)
     slots = np.empty(len(values), dtype=object)
-    slots[:] = values
     if kind == "list" or kinds & {list, dict}:
+        slots[:] = [MISSING if v is None else v for v in values]
         return slots.take(row_slot)
+    slots[:] = values
     typed = pd.Series(slots, copy=False).infer_objects().array
     return typed.to_numpy().take(row_slot) if typed.dtype == object else typed.take(row_slot)
 
@@ -142,7 +166,7 @@ def _labels(values: list[str | None], row_slot: np.ndarray) -> pd.Categorical:
 
 def label_categories(values: Iterable[Any]) -> pd.Index:
     """The categories of a label column: the distinct texts among ``values``, sorted."""
-    return pd.Index(sorted({v for v in values if isinstance(v, str)}), dtype="str")
+    return pd.Index(sorted({v for v in values if isinstance(v, str)}), dtype=TEXT)
 
 
 def labels(frame: pd.DataFrame, names: Sequence[Any]) -> list[Any]:

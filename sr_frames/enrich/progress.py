@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-POLL_S = 0.1
+from sr_frames.defaults import POLL_S
 
-__all__ = ["Bar", "Tally", "drain", "in_notebook"]
+__all__ = ["POLL_S", "Bar", "Tally", "drain", "in_notebook"]
 
 
 @dataclass

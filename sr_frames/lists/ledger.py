@@ -13,10 +13,15 @@ of the contact as sent, never the contact itself):
 * until when a request that was never answered may still land (:meth:`Ledger.lands_by`),
   so the list is not read back while it could still change.
 
-A list is identified by the service's base URL, the account and the list id, never
-by a credential. Storage is diskcache (SQLite) under ``<cache dir>/push-ledger``,
-created 0700, with the response cache's JSON-only disk: nothing is ever pickled or
-unpickled, and a row that is not our JSON text reads as absent.
+A list is identified by the service, the account and the list id, never by a
+credential. The service is named by the response cache's rule
+(:func:`~sr_frames.cache.scope.cache_scope`): its normalised base URL, or the
+explicit ``cache_scope`` setting, which ``--sandbox`` sets, so the built-in sandbox,
+started on a new port by every command, keeps one ledger across commands.
+
+Storage is diskcache (SQLite) under ``<cache dir>/push-ledger``, created 0700, with
+the response cache's JSON-only disk: nothing is ever pickled or unpickled, and a row
+that is not our JSON text reads as absent.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from diskcache import Cache
 from sr_frames import config
 from sr_frames.cache.interrupts import interrupts_held
 from sr_frames.cache.rows import raw_rows
+from sr_frames.cache.scope import cache_scope
 from sr_frames.cache.store import JSONOnlyDisk, private_files
 from sr_frames.cells import contact_id
 from sr_frames.defaults import LEDGER_LOCK_TIMEOUT
@@ -70,7 +76,9 @@ def fingerprint(contact: Mapping[str, Any]) -> str:
 
 
 def _scope(base_url: str, account: str | None, list_id: str) -> str:
-    text = json.dumps([base_url.rstrip("/"), account or "", list_id])
+    """The ledger's key for one list: the service named as the response cache names it
+    (:func:`~sr_frames.cache.scope.cache_scope`), the account and the list id."""
+    text = json.dumps([cache_scope(base_url), account or "", list_id])
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

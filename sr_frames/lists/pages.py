@@ -17,13 +17,10 @@ from typing import Any
 from sr_frames import defaults
 from sr_frames.client.clients import AsyncClient, Client
 from sr_frames.config import positive
+from sr_frames.defaults import READ_AHEAD
 from sr_frames.errors import AuthenticationError, InvalidResponseError, NotFoundError, SalesRocksError
 
 __all__ = ["check_list", "list_records", "read_pages", "using"]
-
-
-READ_AHEAD = 8
-"""Pages requested at once while reading a long list (the first page goes alone)."""
 
 
 @contextmanager
@@ -46,7 +43,7 @@ async def read_pages(aclient: AsyncClient, method: str, body: Mapping[str, Any],
     A short page does not end the list (a service may cap the page size below
     ``size``): the pages are read until one comes back empty, one request more than
     the pages that hold records. Pages go out in concurrent waves growing to
-    ``READ_AHEAD``; after a short page one page is asked alone, to see whether the
+    :data:`~sr_frames.defaults.READ_AHEAD`; after a short page one page is asked alone, to see whether the
     list ended there, and waves grow again if it did not.
 
     Raises ``InvalidResponseError`` when a page repeats an earlier one (a service that

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from sr_frames.polars.rows import ColumnsOf
 
 __all__ = ["NAMESPACE", "READ_VERBS", "ROW_VERBS", "FrameVerbs", "LazyFrameVerbs", "SeriesVerbs",
-           "push_columns", "register"]
+           "clean_columns", "push_columns", "register"]
 
 def push_columns(shape: pd.DataFrame, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[str]:
     """The columns ``push_to_list(list_id, columns=...)`` sends."""
@@ -40,10 +40,22 @@ def push_columns(shape: pd.DataFrame, args: tuple[Any, ...], kwargs: dict[str, A
     return contact_columns(shape, columns)
 
 
+def clean_columns(shape: pd.DataFrame, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[str]:
+    """The columns ``clean(...)`` reads: those of its column arguments the frame has
+    (a column it needs and lacks is left for the pandas verb to name, with close matches)."""
+    signature = inspect.signature(accessor.SalesRocksFrameAccessor.clean)
+    bound = signature.bind(None, *args, **kwargs)
+    bound.apply_defaults()
+    named = [bound.arguments[p.name] for p in signature.parameters.values()
+             if str(p.annotation).startswith("Column")]
+    return [c for c in named if c is not None and c in shape.columns]
+
+
 NAMESPACE = "salesrocks"
 READ_VERBS: tuple[str, ...] = accessor.VERBS
 ROW_VERBS: dict[str, ColumnsOf] = {
     "push_to_list": push_columns,
+    "clean": clean_columns,
 }
 
 _reports: dict[int, tuple[weakref.ref[pl.DataFrame], RunReport]] = {}
@@ -75,6 +87,31 @@ class FrameVerbs:
         entry = _reports.get(id(self._frame))
         return entry[1] if entry is not None and entry[0]() is self._frame else None
 
+    def summary(self, prefix: str = "") -> pl.DataFrame:
+        """Counts and shares of a frame ``clean()`` returned, as the pandas summary:
+        ``section``, ``value``, ``rows``, ``share``, with the run's requests sent and
+        cache hits while this frame still carries its report. Only the counted columns
+        cross to pandas. See :func:`sr_frames.cleanup.summary`."""
+        from sr_frames.cleanup.summary import summary
+        from sr_frames.polars.convert import to_pandas
+
+        counted = [prefix + name for name in ("verdict", "best_email_status", "phone_status",
+                                              "phone_region")]
+        if counted[0] not in self._frame.columns:
+            raise KeyError(f"column {counted[0]!r} is not in the frame: summary() reads the "
+                           "result of clean()")
+        inputs = to_pandas(self._frame.select([c for c in counted if c in self._frame.columns]))
+        if self.report is not None:
+            inputs.attrs[accessor.REPORT_ATTR] = self.report
+        table = summary(inputs, prefix=prefix)
+        return pl.DataFrame({
+            "section": pl.Series(table["section"].tolist(), dtype=pl.String),
+            "value": pl.Series(table["value"].tolist(), dtype=pl.String),
+            "rows": pl.Series(table["rows"].tolist(), dtype=pl.Int64),
+            "share": pl.Series([None if pd.isna(v) else float(v) for v in table["share"]],
+                               dtype=pl.Float64),
+        })
+
     def estimate(self, verb: str, **arguments: Any) -> Estimate:
         """What ``verb`` with ``arguments`` would do, sending nothing: rows, distinct
         inputs, already cached, skipped, requests that would go out, and their cost."""
@@ -86,7 +123,7 @@ class FrameVerbs:
         return distinct.estimate(self._frame, call)
 
     def __dir__(self) -> list[str]:
-        return sorted({*READ_VERBS, *ROW_VERBS, *object.__dir__(self)})
+        return sorted({*READ_VERBS, *ROW_VERBS, "summary", *object.__dir__(self)})
 
 
 class LazyFrameVerbs:

@@ -1,5 +1,6 @@
 """Verbs whose answer belongs to a row, not to an input: ``push_to_list`` (identical rows
-are distinct contacts) and any verb like it.
+are distinct contacts), ``clean`` (a row's verdict depends on the rows before it: the
+first row of a person is kept, the others are its duplicates) and any verb like them.
 
 Only the columns the verb reads are converted to pandas, all rows of them; the pandas
 verb runs on them and its new columns come back in Polars dtypes, appended to the
