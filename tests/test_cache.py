@@ -376,6 +376,17 @@ def test_rows_written_together_read_back_as_single_sets_do(cache):
         assert plain.get(first) == {"answer": "ä ✓"}  # the rows diskcache itself would write
 
 
+def test_a_large_batch_with_a_repeated_address_keeps_every_row_and_the_last_answer(cache):
+    # 301 rows: statements of 128, 128, 32, 8, 4 and 1 rows; one address twice in a batch
+    keys = [email_key(f"person{i}@example.com") for i in range(300)]
+    rows = [cache.row(VERIFY_EMAIL, key, {"answer": i}) for i, key in enumerate(keys)]
+    rows.append(cache.row(VERIFY_EMAIL, keys[5], {"answer": "again"}))
+    cache.write_rows(rows)
+    found = cache.get_many(keys)
+    assert found == {key: {"answer": "again" if i == 5 else i} for i, key in enumerate(keys)}
+    assert cache.info().entries == 300 == len(cache._cache)
+
+
 def test_a_row_is_checked_before_anything_is_written(cache):
     with pytest.raises(ValueError, match="not a cache key"):
         cache.row(FIND_EMAIL, email_key("a@example.com"), {"answer": 1})

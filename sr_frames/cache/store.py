@@ -23,7 +23,7 @@ import os
 import sqlite3
 import time
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -62,13 +62,42 @@ _COUNT_BY_TAG = (
 # one answer as write_rows stores it: what diskcache's own set() writes for a JSON row
 # (key, raw 1, store, expire and access times, tag, size 0, mode raw, no file, the text)
 Row = tuple[str, float, float | None, float, str, int, str]
-_UPSERT = (
+_UPSERT_ROW = "(?, 1, ?, ?, ?, 0, ?, 0, ?, NULL, ?)"
+_UPSERT_INTO = (
     "INSERT INTO Cache (key, raw, store_time, expire_time, access_time, access_count, tag,"
-    " size, mode, filename, value) VALUES (?, 1, ?, ?, ?, 0, ?, 0, ?, NULL, ?)"
+    " size, mode, filename, value) VALUES "
+)
+_UPSERT_ON_CONFLICT = (
     " ON CONFLICT (key, raw) DO UPDATE SET store_time = excluded.store_time,"
     " expire_time = excluded.expire_time, access_time = excluded.access_time, access_count = 0,"
     " tag = excluded.tag, size = 0, mode = excluded.mode, filename = NULL, value = excluded.value"
 )
+# Rows a statement holds: 7 parameters each, under SQLite's oldest limit of 999. A batch
+# is written as statements of 128, 64, ... 1 rows, so at most 8 distinct statements
+# exist (each prepared once per connection) and SQLite runs one step per statement:
+# ``executemany`` would take one step per row, each giving up and taking back the GIL,
+# which costs the event loop's thread a switch per answer.
+_UPSERT_MOST = 128
+
+
+@functools.cache
+def _upsert(rows: int) -> str:
+    """The statement storing ``rows`` rows at once (an upsert, as ``set`` writes)."""
+    return _UPSERT_INTO + ",".join([_UPSERT_ROW] * rows) + _UPSERT_ON_CONFLICT
+
+
+def _upsert_chunks(rows: Sequence[Row]) -> Iterator[tuple[str, list[Any]]]:
+    """``(statement, parameters)`` pairs storing ``rows``: chunks of 128, then the rest
+    split into powers of two."""
+    start, size = 0, _UPSERT_MOST
+    while start < len(rows):
+        while size > len(rows) - start:
+            size //= 2
+        chunk = rows[start:start + size]
+        yield _upsert(size), [value for row in chunk for value in row]
+        start += size
+
+
 _CULL_PER_ROW = 10  # expired rows removed per row written: diskcache's own cull_limit
 _CULL = (  # only rows without a file: ours never have one
     "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache WHERE expire_time IS NOT NULL"
@@ -128,10 +157,14 @@ class JSONOnlyDisk(Disk):
             raise _RefusedRow("a row that is not valid JSON") from None
 
 
+# one encoder for every row: ``json.dumps`` with options builds a new one each call
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _encode(value: Any) -> str:
     """The JSON text a row holds (as :meth:`JSONOnlyDisk.store` writes it); ``TypeError``
     for a value JSON cannot hold."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 # what a failing cache raises; anything else is a caller's mistake and propagates
@@ -354,7 +387,8 @@ class ResponseCache:
         try:
             with interrupts_held(), self._cache.transact():
                 connection = self._cache._con
-                connection.executemany(_UPSERT, rows)
+                for statement, parameters in _upsert_chunks(rows):
+                    connection.execute(statement, parameters)
                 connection.execute(_CULL, (time.time(), _CULL_PER_ROW * len(rows)))
         except _FAILURES as error:
             self._warn(error, "writing")

@@ -204,6 +204,13 @@ class TokenManager:
     def _fresh(self) -> bool:
         return self._token is not None and self._clock() < self._renew_at
 
+    def ready(self) -> Secret | None:
+        """The token :meth:`current` would answer at once, without awaiting; ``None``
+        when :meth:`current` has to run (a login due, or a refused one to raise)."""
+        if self._failure is None and self._token is not None and self._clock() < self._renew_at:
+            return self._token
+        return None
+
     async def current(self) -> Secret:
         """A token valid for a while yet, logging in first if needed.
 

@@ -287,14 +287,19 @@ class AsyncClient(AsyncEndpointMethods):
             # The login skips the semaphore: the tasks holding it are waiting for it.
             return await self._post(call, None)
         async with self._semaphore:
-            call.authenticating = True
-            call.token = await self._auth.current()
-            call.authenticating = False
-            return await self._post(call, call.token)
+            # a token still fresh is taken without a coroutine; a login is awaited
+            token = self._auth.ready()
+            if token is None:
+                call.authenticating = True
+                token = await self._auth.current()
+                call.authenticating = False
+            call.token = token
+            return await self._post(call, token)
 
     async def _post(self, call: _Call, token: Secret | None) -> Any:
         ep = call.endpoint
-        await self._wait_turn(ep)
+        if self._limiter is not None or self._gate.remaining() > 0:  # else nothing to wait for
+            await self._wait_turn(ep)
         if ep.authenticated and call.budget is not None and not call.budget.take():
             raise BudgetExhausted(f"max_requests={call.budget.limit} reached before {ep.path}")
         if ep.authenticated:

@@ -61,6 +61,12 @@ class RetryBudget:
         return self._counts[-1]
 
     def record_first_attempt(self) -> None:
+        # most requests fall in the bucket of the one before: no clean-up to do then
+        if self._counts:
+            last = self._counts[-1]
+            if math.floor(self._clock() / self._width) == last[0]:
+                last[1] += 1
+                return
         self._current()[1] += 1
 
     @property
