@@ -26,44 +26,16 @@ from __future__ import annotations
 
 import gc
 import statistics
-import threading
 import tracemalloc
 
 import numpy as np
 import pandas as pd
-import psutil
-from common import Stopwatch, Verdict, environment, fresh_cache, sandbox_process, time_limit
+from common import PeakRSS, Stopwatch, Verdict, environment, fresh_cache, sandbox_process, time_limit
 
 ROWS = 1_000_000
 DISTINCT = 10_000
 LARGE = 5_000_000
 RUNS = 3
-
-
-class PeakRSS:
-    """The highest resident set size seen while the block runs, above its start."""
-
-    def __init__(self, every: float = 0.002) -> None:
-        self.every = every
-        self.process = psutil.Process()
-        self.growth = 0
-
-    def __enter__(self) -> PeakRSS:
-        self.start = self.peak = self.process.memory_info().rss
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
-        return self
-
-    def _watch(self) -> None:
-        while not self._done.wait(self.every):
-            self.peak = max(self.peak, self.process.memory_info().rss)
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._done.set()
-        self._thread.join()
-        self.peak = max(self.peak, self.process.memory_info().rss)
-        self.growth = self.peak - self.start
 
 
 def leads(rows: int = ROWS) -> pd.DataFrame:

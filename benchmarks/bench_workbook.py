@@ -34,39 +34,16 @@ import json
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import psutil
-from common import Verdict, time_limit
+from common import PeakRSS, Verdict, time_limit
 
 INPUT = ["lead_id", "first_name", "last_name", "company", "domain", "email", "phone", "linkedin",
          "company_linkedin", "postal_code", "stage", "score"]
 STATUS = ["Valid", "Invalid", "Accept All"]
-
-
-class PeakRSS:
-    """The highest resident set size seen while the block runs, above its start."""
-
-    def __enter__(self) -> PeakRSS:
-        self.process = psutil.Process()
-        self.start = self.peak = self.process.memory_info().rss
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
-        return self
-
-    def _watch(self) -> None:
-        while not self._done.wait(0.002):
-            self.peak = max(self.peak, self.process.memory_info().rss)
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._done.set()
-        self._thread.join()
-        self.growth = max(self.peak, self.process.memory_info().rss) - self.start
 
 
 def make_workbook(path: Path, rows: int) -> None:

@@ -18,10 +18,13 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import psutil
 
 from sr_frames import config, defaults
 from sr_frames.sandbox import SandboxControl
@@ -191,3 +194,29 @@ class Verdict:
             print(f"  missed: {', '.join(self.missed)}")
             sys.exit(1)
         print("  all targets met")
+
+
+class PeakRSS:
+    """The highest resident set size seen while the block runs, above its start."""
+
+    def __init__(self, every: float = 0.002) -> None:
+        self.every = every
+        self.process = psutil.Process()
+        self.growth = 0
+
+    def __enter__(self) -> PeakRSS:
+        self.start = self.peak = self.process.memory_info().rss
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def _watch(self) -> None:
+        while not self._done.wait(self.every):
+            self.peak = max(self.peak, self.process.memory_info().rss)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._done.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.process.memory_info().rss)
+        self.growth = self.peak - self.start
