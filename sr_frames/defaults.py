@@ -66,6 +66,9 @@ DEFAULT_TOKEN_LIFETIME = 3600.0
 SQLITE_KEYS_PER_SELECT = 500
 """Keys per ``SELECT ... IN`` when the cache or the ledger reads many rows: well under
 SQLite's bound-parameter limit."""
+CACHE_ROWS_PER_UPSERT = 128
+"""Rows one cache upsert statement writes at the most (batches split into 128, 64, ...),
+so a batch costs a few SQLite steps rather than one per answer."""
 CACHE_LOCK_TIMEOUT = 5.0
 """Seconds a cache operation waits for another writer's lock before it gives up (a miss)."""
 

@@ -35,7 +35,7 @@ from sr_frames import config
 from sr_frames.cache.interrupts import interrupts_held
 from sr_frames.cache.readonly import ReadOnlyTable
 from sr_frames.cache.rows import raw_rows
-from sr_frames.defaults import CACHE_LOCK_TIMEOUT
+from sr_frames.defaults import CACHE_LOCK_TIMEOUT, CACHE_ROWS_PER_UPSERT
 from sr_frames.endpoints import Endpoint
 from sr_frames.endpoints import endpoint as find_endpoint
 
@@ -72,12 +72,11 @@ _UPSERT_ON_CONFLICT = (
     " expire_time = excluded.expire_time, access_time = excluded.access_time, access_count = 0,"
     " tag = excluded.tag, size = 0, mode = excluded.mode, filename = NULL, value = excluded.value"
 )
-# Rows a statement holds: 7 parameters each, under SQLite's oldest limit of 999. A batch
+# Rows a statement holds (CACHE_ROWS_PER_UPSERT): 7 parameters each, under SQLite's oldest limit of 999. A batch
 # is written as statements of 128, 64, ... 1 rows, so at most 8 distinct statements
 # exist (each prepared once per connection) and SQLite runs one step per statement:
 # ``executemany`` would take one step per row, each giving up and taking back the GIL,
 # which costs the event loop's thread a switch per answer.
-_UPSERT_MOST = 128
 
 
 @functools.cache
@@ -89,7 +88,7 @@ def _upsert(rows: int) -> str:
 def _upsert_chunks(rows: Sequence[Row]) -> Iterator[tuple[str, list[Any]]]:
     """``(statement, parameters)`` pairs storing ``rows``: chunks of 128, then the rest
     split into powers of two."""
-    start, size = 0, _UPSERT_MOST
+    start, size = 0, CACHE_ROWS_PER_UPSERT
     while start < len(rows):
         while size > len(rows) - start:
             size //= 2
