@@ -72,8 +72,9 @@ _UPSERT_ON_CONFLICT = (
     " expire_time = excluded.expire_time, access_time = excluded.access_time, access_count = 0,"
     " tag = excluded.tag, size = 0, mode = excluded.mode, filename = NULL, value = excluded.value"
 )
-# Rows a statement holds (CACHE_ROWS_PER_UPSERT): 7 parameters each, under SQLite's oldest limit of 999. A batch
-# is written as statements of 128, 64, ... 1 rows, so at most 8 distinct statements
+# Rows a statement holds (CACHE_ROWS_PER_UPSERT): 7 parameters each, under SQLite's
+# oldest limit of 999. A batch is written as statements of 128, 64, ... 1 rows, so at
+# most 8 distinct statements
 # exist (each prepared once per connection) and SQLite runs one step per statement:
 # ``executemany`` would take one step per row, each giving up and taking back the GIL,
 # which costs the event loop's thread a switch per answer.
