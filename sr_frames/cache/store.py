@@ -226,7 +226,7 @@ class ResponseCache:
         self._cache: Cache | ReadOnlyTable | None = None
         self.read_only = False
         try:
-            self._cache = _open(self.directory, timeout)
+            self._cache = _open_when_free(self.directory, timeout)
         except Exception as error:  # any failure to open leaves a cache that always misses
             self._open_read_only(error)
 
@@ -506,6 +506,21 @@ def private_directory(directory: Path) -> None:
     mode = directory.stat().st_mode & 0o777
     if mode & 0o077:
         directory.chmod(mode & 0o700)
+
+
+def _open_when_free(directory: Path, timeout: float) -> Cache:
+    """:func:`_open`, tried again for up to ``timeout`` seconds while another writer holds
+    the database: SQLite answers "locked" at once, without waiting, when a connection
+    that began by reading must write (diskcache's set-up does), so a cache opened while
+    another thread or process writes would otherwise be taken for a read-only one."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return _open(directory, timeout)
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _open(directory: Path, timeout: float) -> Cache:
