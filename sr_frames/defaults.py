@@ -178,3 +178,55 @@ ENV_CA_BUNDLE = "SALESROCKS_CA_BUNDLE"
 
 CA_BUNDLE_FALLBACKS = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
 """Variables read for the CA bundle, in order, when ``SALESROCKS_CA_BUNDLE`` is unset."""
+
+
+CSV_SNIFF_LINES = 20
+"""Lines at the top of a CSV file looked at for a ``sep=`` hint, title lines and the
+delimiter."""
+
+
+HEADER_SEARCH_ROWS = 20
+"""How far down a sheet (or CSV file) the header row is looked for."""
+
+
+EXCEL_MAX_TEXT = 32767
+"""Excel refuses longer cell texts: a longer result is cut, ending in an ellipsis."""
+
+
+SMALL_PART = 64 << 20
+"""Uncompressed bytes up to which a workbook part is read whole (styles, the workbook,
+relationships); a larger one of those is refused."""
+
+
+FILE_BAR_MIN_ROWS = 20_000
+"""Rows from which reading or writing a file shows a progress bar (on a terminal)."""
+
+
+SHEET_CHUNK = 4 << 20
+"""Bytes of a sheet's XML read at a time while scanning or rewriting it."""
+
+
+MAX_COLUMN_WIDTH = 50
+"""The widest (in characters) a new result column is made in a workbook."""
+
+
+ZIP_COPY_CHUNK = 1 << 20
+"""Bytes copied at a time from a workbook member that is kept as it is."""
+
+
+SHEET_COMPRESSION = 1
+"""zlib level of the rewritten sheet: five times quicker than zlib's default (6), for
+a part about a third larger. Every other member keeps its own compressed bytes."""
+
+
+SHEET_ROWS_PER_BLOCK = 4096
+"""Rows whose new cells are rendered together while a sheet is rewritten."""
+
+
+CACHE_CULL_PER_ROW = 10
+"""Expired cache rows removed per row written (diskcache's own ``cull_limit``)."""
+
+
+SHEET_LAYOUTS_KEPT = 8
+"""Sheets whose table layout ``read_table`` leaves for the next ``write_table`` of the
+same, unchanged file (see :mod:`sr_frames.files.sheet_layout`)."""

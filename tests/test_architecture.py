@@ -170,18 +170,11 @@ NOT_DEFAULTS = {
     "sr_frames.client.methods": {"DOC_WIDTH"},
 }
 STILL_TO_MOVE = {
-    "sr_frames.cache.store": {"_CULL_PER_ROW"},
     "sr_frames.dask.accessor": {"INPUT_PARTITIONS_PER_TASK", "MAX_ENRICH_TASKS"},
     "sr_frames.dask.client_cache": {"STORE_CHUNK", "LOOKUP_CHUNK", "REPLY_TIMEOUT"},
     "sr_frames.dask.coordinator": {"LONGEST_PAUSE", "KEPT_BUDGETS", "FIND_TIMEOUT", "STALE_TURN",
                                    "STALE_TRIES"},
     "sr_frames.dask.shared_limit": {"LOCK_TIMEOUT", "STALE_AFTER", "BUDGET_EXPIRY"},
-    "sr_frames.files.csv_files": {"SNIFF_LINES"},
-    "sr_frames.files.grid": {"HEADER_SEARCH_ROWS", "EXCEL_MAX_TEXT"},
-    "sr_frames.files.package": {"SMALL_PART"},
-    "sr_frames.files.progress": {"MIN_ROWS"},
-    "sr_frames.files.sheet_scan": {"CHUNK"},
-    "sr_frames.files.xlsx_writer": {"MAX_WIDTH", "COPY_CHUNK"},
 }
 
 

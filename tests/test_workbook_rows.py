@@ -107,3 +107,32 @@ def test_an_existing_column_is_updated_keeping_its_style_but_formulas_are_refuse
     sr_frames.write_table(frame, source, tmp_path / "out.xlsx", columns=["email"])
     assert sr_frames.read_table(tmp_path / "out.xlsx")["email"].tolist() == ["A", "B", "C", "D", "E"]
     assert sheet_cells(tmp_path / "out.xlsx")["B2"] == sheet_cells(source)["B2"]
+
+
+def test_a_sheet_changed_after_read_table_is_read_again_before_writing(tmp_path):
+    table = '<row r="1">' + text("email", "A1") + '</row><row r="2">' + text("a@x.example", "A2") + "</row>"
+    source = with_sheet(tmp_path, table)
+    frame = sr_frames.read_table(source)  # what this read found would place "status" in B
+    beside = table.replace("</row><row", text("a note", "C1") + "</row><row", 1)
+    with_sheet(tmp_path, beside).replace(source)  # the user adds a note in C1 meanwhile
+    sr_frames.write_table(frame.assign(status=["ok"]), source, tmp_path / "out.xlsx")
+    cells = sheet_cells(tmp_path / "out.xlsx")
+    assert b"a note" in cells["C1"], "the user's new cell is kept"
+    assert b"status" in cells["D1"] and b"ok" in cells["D2"], "results go right of everything in use"
+    assert "B1" not in cells
+
+
+def test_cells_whose_r_comes_after_other_attributes_get_ours_after_them(tmp_path):
+    rows = ('<row r="1">' + text("email", "A1") + '<c s="0" t="inlineStr" r="B1"><is><t>name</t></is></c>'
+            '</row><row r="2">' + text("a@x.example", "A2")
+            + '<c t="inlineStr" s="0" r="B2"><is><t>Ana</t></is></c></row>'
+            '<row r="3"><c t="n" r="A3"><v>7</v></c><c><v>8</v></c></row>')  # B3 has no r
+    source = with_sheet(tmp_path, rows)
+    frame = sr_frames.read_table(source)
+    sr_frames.write_table(frame.assign(status=["ok", "no"]), source, tmp_path / "out.xlsx")
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+    assert b'r="B2"><is><t>Ana</t></is></c><c r="C2" t="inlineStr"><is><t>ok</t></is></c></row>' in sheet
+    assert b'<c><v>8</v></c><c r="C3" t="inlineStr"><is><t>no</t></is></c></row>' in sheet
+    assert sr_frames.read_table(tmp_path / "out.xlsx").to_dict("list") == {
+        "email": ["a@x.example", "7"], "name": ["Ana", "8"], "status": ["ok", "no"]}

@@ -35,7 +35,7 @@ from sr_frames import config
 from sr_frames.cache.interrupts import interrupts_held
 from sr_frames.cache.readonly import ReadOnlyTable
 from sr_frames.cache.rows import raw_rows
-from sr_frames.defaults import CACHE_LOCK_TIMEOUT, CACHE_ROWS_PER_UPSERT
+from sr_frames.defaults import CACHE_CULL_PER_ROW, CACHE_LOCK_TIMEOUT, CACHE_ROWS_PER_UPSERT
 from sr_frames.endpoints import Endpoint
 from sr_frames.endpoints import endpoint as find_endpoint
 
@@ -98,7 +98,6 @@ def _upsert_chunks(rows: Sequence[Row]) -> Iterator[tuple[str, list[Any]]]:
         start += size
 
 
-_CULL_PER_ROW = 10  # expired rows removed per row written: diskcache's own cull_limit
 _CULL = (  # only rows without a file: ours never have one
     "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache WHERE expire_time IS NOT NULL"
     " AND expire_time < ? AND filename IS NULL ORDER BY expire_time LIMIT ?)"
@@ -389,7 +388,7 @@ class ResponseCache:
                 connection = self._cache._con
                 for statement, parameters in _upsert_chunks(rows):
                     connection.execute(statement, parameters)
-                connection.execute(_CULL, (time.time(), _CULL_PER_ROW * len(rows)))
+                connection.execute(_CULL, (time.time(), CACHE_CULL_PER_ROW * len(rows)))
         except _FAILURES as error:
             self._warn(error, "writing")
 

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sr_frames.defaults import CSV_SNIFF_LINES
 from sr_frames.errors import WorkbookError
 from sr_frames.files.grid import (
     TableShape,
@@ -45,7 +46,6 @@ __all__ = ["ENV_ENCODING", "CsvFormat", "CsvTable", "read_csv_table", "sniff", "
 
 ENV_ENCODING = "SALESROCKS_CSV_ENCODING"
 SEPARATORS = (",", ";", "\t", "|")
-SNIFF_LINES = 20
 _HINT = re.compile(r"^sep=(.)\r?$")
 
 
@@ -90,7 +90,7 @@ def sniff(path: Path, encoding: str | None = None, limits: WorkbookLimits | None
     except (UnicodeDecodeError, LookupError) as error:
         raise WorkbookError(f"{path.name} cannot be read as {encoding} ({error}); {_encoding_hint(path)}"
                             ) from None
-    head = text[:1 << 16].lstrip("\ufeff").splitlines()[: SNIFF_LINES + 1]
+    head = text[:1 << 16].lstrip("\ufeff").splitlines()[: CSV_SNIFF_LINES + 1]
     hint = head[0] if head and _HINT.match(head[0]) else None
     lines = head[1:] if hint else head
     separator = hint[4] if hint else max(SEPARATORS, key=lambda s: max((ln.count(s) for ln in lines),
@@ -170,7 +170,7 @@ def _first_records(file: io.TextIOBase, fmt: CsvFormat) -> Any:
     for record in reader:
         yield consumed, record
         consumed = reader.line_num
-        if len(record) and reader.line_num > SNIFF_LINES * 2:
+        if len(record) and reader.line_num > CSV_SNIFF_LINES * 2:
             return
 
 

@@ -15,16 +15,18 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from sr_frames.cells import is_missing
+from sr_frames.defaults import EXCEL_MAX_TEXT, HEADER_SEARCH_ROWS
 from sr_frames.files.output import default_output_path
 
 __all__ = [
     "FORMULA_TRIGGERS",
+    "TablePlace",
     "TableShape",
     "csv_text",
     "default_output_path",
@@ -43,12 +45,6 @@ Grid = list[list[str | None]]
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet treat typed text as a formula (OWASP's list)."""
-
-HEADER_SEARCH_ROWS = 20
-"""How far down ``shape_of`` looks for the header row."""
-
-EXCEL_MAX_TEXT = 32767
-"""Excel refuses longer cell texts."""
 
 _PADDED_FORMAT = re.compile(r"^(0+)(?:\.(0+))?$")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -80,6 +76,10 @@ class TableShape:
     @property
     def first_data_row(self) -> int:
         return self.header_row + 1
+
+    @property
+    def data_rows(self) -> int:
+        return len(self.rows)
 
     def frame(self) -> pd.DataFrame:
         """The data rows as a DataFrame of text (object dtype, ``None`` for empty)."""
@@ -127,8 +127,23 @@ def unique_names(cells: Sequence[str | None]) -> list[str]:
     return names
 
 
+class TablePlace(Protocol):
+    """Where a table sits, without its cells: a :class:`TableShape` or a sheet's layout."""
+
+    @property
+    def header_row(self) -> int: ...
+    @property
+    def first_col(self) -> int: ...
+    @property
+    def last_col(self) -> int: ...
+    @property
+    def names(self) -> tuple[str, ...]: ...
+    @property
+    def data_rows(self) -> int: ...
+
+
 def place_columns(
-    shape: TableShape, names: Sequence[str], occupied: Callable[[int, int], bool], width: int
+    shape: TablePlace, names: Sequence[str], occupied: Callable[[int, int], bool], width: int
 ) -> list[int]:
     """The sheet column (1-based) for each result column in ``names``.
 
@@ -141,7 +156,7 @@ def place_columns(
     existing = {name: shape.first_col + i for i, name in enumerate(shape.names)}
     new = [name for name in names if name not in existing]
     start = shape.last_col + 1
-    rows = range(shape.header_row, shape.header_row + len(shape.rows) + 1)
+    rows = range(shape.header_row, shape.header_row + shape.data_rows + 1)
     block = range(start, min(start + len(new), width + 1))  # nothing lies beyond the sheet's width
     if any(occupied(row, col) for col in block for row in rows):
         start = max(width, shape.last_col) + 1
@@ -290,7 +305,7 @@ def defuse(text: str) -> str:
     return "'" + text
 
 
-def result_labels(frame: pd.DataFrame, shape: TableShape, columns: Sequence[Any] | None) -> list[Any]:
+def result_labels(frame: pd.DataFrame, shape: TablePlace, columns: Sequence[Any] | None) -> list[Any]:
     """The frame columns to write: ``columns``, or those the source table lacks."""
     if columns is None:
         labels = [label for label in dict.fromkeys(frame.columns) if str(label) not in shape.names]
@@ -304,10 +319,10 @@ def result_labels(frame: pd.DataFrame, shape: TableShape, columns: Sequence[Any]
     return labels
 
 
-def check_rows(frame: pd.DataFrame, shape: TableShape, where: str) -> None:
+def check_rows(frame: pd.DataFrame, shape: TablePlace, where: str) -> None:
     """A frame written back must have one row per data row of the source table."""
-    if len(frame) != len(shape.rows):
+    if len(frame) != shape.data_rows:
         raise ValueError(
-            f"the frame has {len(frame)} rows but {where} has {len(shape.rows)} data rows; "
+            f"the frame has {len(frame)} rows but {where} has {shape.data_rows} data rows; "
             "write the frame read_table returned for it (same rows, same order)"
         )

@@ -24,6 +24,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from sr_frames.defaults import SMALL_PART
 from sr_frames.errors import WorkbookError
 from sr_frames.files.limits import WorkbookLimits, check_archive, parse_xml
 
@@ -32,7 +33,6 @@ __all__ = ["Package", "SheetRef", "open_package"]
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-SMALL_PART = 64 << 20
 _PADDED = re.compile(r"^(0+)(?:\.(0+))?$")
 BUILTIN_FORMATS = {1: "0", 2: "0.00"}
 

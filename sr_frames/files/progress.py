@@ -1,7 +1,7 @@
 """A rows bar for reading and writing large files, with the verbs' conventions.
 
 ``progress=True`` (the default) shows a tqdm bar on stderr only when stderr is a
-terminal and the file is large (``MIN_ROWS``); ``progress="always"`` shows it anyway
+terminal and the file is large (``FILE_BAR_MIN_ROWS``); ``progress="always"`` shows it anyway
 (a notebook, a log); ``False`` never. The bar is tqdm's own: this layer sits below
 ``enrich`` and does not borrow its bar.
 """
@@ -11,15 +11,16 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-__all__ = ["MIN_ROWS", "RowsBar"]
+from sr_frames.defaults import FILE_BAR_MIN_ROWS
 
-MIN_ROWS = 20_000
+__all__ = ["FILE_BAR_MIN_ROWS", "RowsBar"]
+
 
 
 def _wanted(progress: bool | str, total: int) -> bool:
     if progress == "always":
         return True
-    if not progress or total < MIN_ROWS:
+    if not progress or total < FILE_BAR_MIN_ROWS:
         return False
     return bool(getattr(sys.stderr, "isatty", lambda: False)())
 

@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
+from sr_frames.defaults import SHEET_CHUNK
 from sr_frames.files.limits import WorkbookLimits, over_limit, refuse_dtd
 
-__all__ = ["CHUNK", "SheetFacts", "chunks", "column_index", "column_letter", "scan_sheet"]
+__all__ = ["SHEET_CHUNK", "SheetFacts", "chunks", "column_index", "column_letter", "scan_sheet"]
 
-CHUNK = 4 << 20
 _ROW = re.compile(rb'<(?:\w+:)?row\b(?:[^>]*?\sr="(\d+)")?')
 _CELL_LETTERS = re.compile(rb' r="([A-Z]{1,4})[0-9]')
 _ROW_NUMBER_AT = re.compile(rb'[<:]row\b[^>]*?\sr="(\d+)"')
@@ -74,7 +74,7 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def chunks(stream: IO[bytes], size: int = CHUNK) -> Iterator[bytes]:
+def chunks(stream: IO[bytes], size: int = SHEET_CHUNK) -> Iterator[bytes]:
     """The stream in pieces that each end right after a ``>`` (a whole tag)."""
     carry = b""
     while True:

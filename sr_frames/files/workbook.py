@@ -15,8 +15,10 @@ What a caller must know:
   ``.xlsx`` beside them (the table only: those formats are not rewritten).
 - Input files are checked against :class:`~sr_frames.files.limits.WorkbookLimits`
   before anything is inflated; a refused or unreadable file raises ``WorkbookError``.
-- ``write_table`` reads the source sheet once more exactly as ``read_table`` does, so the
-  frame must have one row per data row, in the order ``read_table`` returned them.
+- ``write_table`` finds the table in the source sheet exactly as ``read_table`` does, so
+  the frame must have one row per data row, in the order ``read_table`` returned them.
+  After a ``read_table`` of the same, unchanged sheet in this process it reuses what
+  that read found instead of reading the sheet again.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from sr_frames.files.output import check_output
 from sr_frames.files.package import open_package
 from sr_frames.files.reader import OTHER_SUFFIXES, other_grid, sheet_grid
 from sr_frames.files.saving import save_table
+from sr_frames.files.sheet_layout import SheetLayout, layout_key, remember_layout
 
 __all__ = ["CSV_SUFFIXES", "XLSX_SUFFIXES", "default_output_path", "read_table", "write_table"]
 
@@ -70,8 +73,10 @@ def read_table(path: str | os.PathLike[str], sheet: str | None = None, *,
         return shape_of(other_grid(path, sheet, limits)[1]).frame()
     package = open_package(path, limits)
     with package.zip:
-        grid, _ = sheet_grid(package, package.pick(sheet), progress)
-    shape = shape_of(grid)
+        ref = package.pick(sheet)
+        grid, facts = sheet_grid(package, ref, progress)
+        shape = shape_of(grid)
+        remember_layout(layout_key(package, ref), SheetLayout.of(grid, facts, shape))
     del grid  # the shape holds the rows now; the frame is built from them alone
     return shape.frame()
 

@@ -28,10 +28,10 @@ from typing import Any
 
 import pandas as pd
 
+from sr_frames.defaults import MAX_COLUMN_WIDTH, SHEET_COMPRESSION, ZIP_COPY_CHUNK
 from sr_frames.errors import WorkbookError
 from sr_frames.files.cell_xml import CellStyles, kinds_needed, render_column, render_header, render_value
 from sr_frames.files.grid import (
-    TableShape,
     check_rows,
     place_columns,
     result_labels,
@@ -41,16 +41,15 @@ from sr_frames.files.grid import (
 )
 from sr_frames.files.limits import WorkbookLimits
 from sr_frames.files.output import atomic_output
-from sr_frames.files.package import open_package
+from sr_frames.files.package import Package, SheetRef, open_package
 from sr_frames.files.parts import add_styles, widen_table
 from sr_frames.files.progress import RowsBar
 from sr_frames.files.reader import sheet_grid
+from sr_frames.files.sheet_layout import SheetLayout, layout_key, recall_layout, remember_layout
 from sr_frames.files.sheet_writer import SheetEdit, rewrite_sheet
 
 __all__ = ["write_xlsx"]
 
-MAX_WIDTH = 50
-COPY_CHUNK = 1 << 20
 
 
 def write_xlsx(frame: pd.DataFrame, source: Path, output: Path, sheet: str | None,
@@ -58,14 +57,10 @@ def write_xlsx(frame: pd.DataFrame, source: Path, output: Path, sheet: str | Non
     package = open_package(source, limits)
     with package.zip as archive:
         ref = package.pick(sheet)
-        grid, facts = sheet_grid(package, ref, progress)
-        shape = shape_of(grid)
+        shape = _layout(package, ref, progress)
         labels = result_labels(frame, shape, columns)
         check_rows(frame, shape, f"sheet {ref.name!r}")
-        places = place_columns(shape, [str(label) for label in labels],
-                               _occupied(grid, facts), max([facts.columns, len(grid[0]) if grid else 0,
-                                                             *(c2 for _, _, _, c2 in facts.merged)]))
-        del grid
+        places = place_columns(shape, [str(label) for label in labels], shape.occupied, shape.width)
         prefix = _prefix(archive, ref.part)
         new = [(col, str(label)) for label, col in zip(labels, places, strict=True) if col > shape.last_col]
         contiguous = [c for c, _ in new] == list(range(shape.last_col + 1, shape.last_col + 1 + len(new)))
@@ -95,13 +90,15 @@ def write_xlsx(frame: pd.DataFrame, source: Path, output: Path, sheet: str | Non
             bar.to(len(frame))
 
 
-def _occupied(grid: list[list[str | None]], facts: Any) -> Any:
-    def occupied(row: int, col: int) -> bool:
-        if row <= len(grid) and col <= len(grid[row - 1]) and grid[row - 1][col - 1] is not None:
-            return True
-        return bool(facts.merged) and facts.occupied_by_merge(row, col)
-
-    return occupied
+def _layout(package: Package, ref: SheetRef, progress: bool | str) -> SheetLayout:
+    """The sheet's layout: as ``read_table`` left it for this very sheet, else read now."""
+    key = layout_key(package, ref)
+    layout = recall_layout(key)
+    if layout is None:
+        grid, facts = sheet_grid(package, ref, progress)
+        layout = SheetLayout.of(grid, facts, shape_of(grid))
+        remember_layout(key, layout)
+    return layout
 
 
 def _prefix(archive: zipfile.ZipFile, part: str) -> bytes:
@@ -111,7 +108,7 @@ def _prefix(archive: zipfile.ZipFile, part: str) -> bytes:
     return root[1] if root and root[1] else b""
 
 
-def _edit(frame: pd.DataFrame, labels: list[Any], places: list[int], shape: TableShape,
+def _edit(frame: pd.DataFrame, labels: list[Any], places: list[int], shape: SheetLayout,
           styles: CellStyles, prefix: bytes, contiguous: bool) -> SheetEdit:
     columns: dict[int, Any] = {}
     headers: dict[int, Callable[[int | None], bytes]] = {}
@@ -145,7 +142,7 @@ def _header(name: str, own: int | None, prefix: bytes, header_style: int | None)
 def _width(name: str, series: pd.Series) -> float:
     samples = [name, *series.head(200).tolist()]
     longest = max(len(str(to_cell_value(v) or "")) for v in samples)
-    return float(min(max(longest + 2, 10), MAX_WIDTH))
+    return float(min(max(longest + 2, 10), MAX_COLUMN_WIDTH))
 
 
 def _package_copy(archive: zipfile.ZipFile, target: Path, sheet_part: str, edit: SheetEdit,
@@ -156,6 +153,7 @@ def _package_copy(archive: zipfile.ZipFile, target: Path, sheet_part: str, edit:
             twin.extra = _without_zip64(info.extra)
             if info.filename == sheet_part:
                 twin.compress_type = zipfile.ZIP_DEFLATED
+                twin._compresslevel = SHEET_COMPRESSION  # type: ignore[attr-defined]
                 twin.file_size = info.file_size + edit.added_bytes()  # decides zip64, as a size hint
                 with archive.open(info) as source, out.open(twin, "w") as sink:
                     rewrite_sheet(source, sink.write, edit)
@@ -165,7 +163,7 @@ def _package_copy(archive: zipfile.ZipFile, target: Path, sheet_part: str, edit:
                 out.writestr(twin, b"")
             else:
                 with archive.open(info) as source, out.open(twin, "w") as sink:
-                    shutil.copyfileobj(source, sink, COPY_CHUNK)
+                    shutil.copyfileobj(source, sink, ZIP_COPY_CHUNK)
 
 
 def _without_zip64(extra: bytes) -> bytes:
