@@ -54,6 +54,7 @@ if TYPE_CHECKING:  # aiohttp loads with the first session: import sr_frames does
 __all__ = ["Transport"]
 
 _HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+_MAY_WAIT = frozenset({429, 503})  # statuses whose Retry-After is read
 _CA_HINT = (f"if a company proxy or CA signs this connection, set ca_bundle= "
             f"(sr_frames.configure or Client) or {ENV_CA_BUNDLE} to its PEM file")
 
@@ -73,6 +74,7 @@ class Transport:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._proxy: tuple[URL | None, aiohttp.BasicAuth | None] = (None, None)
         self._timeouts: aiohttp.ClientTimeout | None = None
+        self._urls: dict[str, URL] = {}
         self.closed = False
 
     async def post(self, ep: Endpoint, wire: Secret, token: Secret | None) -> tuple[int, bytes, str | None]:
@@ -83,16 +85,18 @@ class Transport:
         failure: SalesRocksError
         proxy, proxy_auth = self._proxy
         try:
-            async with session.post(self.base_url + ep.path, data=wire.reveal().encode(),
-                                    headers=_bearer(token), timeout=self._per_attempt(),
+            async with session.post(self._url(ep), data=wire.reveal().encode(),
+                                    headers=_bearer(token), timeout=self._timeouts,
                                     allow_redirects=False, proxy=proxy,
                                     proxy_auth=proxy_auth) as response:
-                if 300 <= response.status < 400:
-                    failure = _redirect(response.status, response.headers.get("Location"),
+                status = response.status
+                if 300 <= status < 400:
+                    failure = _redirect(status, response.headers.get("Location"),
                                         self.base_url + ep.path, ep)
                 else:
                     raw = await self._read(response, ep)
-                    return response.status, raw, response.headers.get("Retry-After")
+                    wait = response.headers.get("Retry-After") if status in _MAY_WAIT else None
+                    return status, raw, wait
         except (aiohttp.ClientError, TimeoutError) as exc:
             failure = self._transport_error(exc, ep)
         except AnswerTooLarge as exc:
@@ -103,8 +107,11 @@ class Transport:
         """The whole body, decompressed, or ``AnswerTooLarge`` as soon as it passes the cap."""
         cap = self.max_answer_bytes
         declared = response.content_length
-        if declared is not None and not response.headers.get("Content-Encoding") and declared > cap:
-            raise _too_large(ep, cap)
+        if declared is not None and "Content-Encoding" not in response.headers:
+            if declared > cap:
+                raise _too_large(ep, cap)
+            # aiohttp reads exactly the declared length, never more: one read is bounded
+            return await response.read()
         chunks, size = [], 0
         async for chunk in response.content.iter_any():
             size += len(chunk)
@@ -129,6 +136,7 @@ class Transport:
 
             connector = aiohttp.TCPConnector(limit=self._connections, ssl=self._ssl_context())
             self._proxy = _environment_proxy(self.base_url)
+            self._timeouts = self._per_attempt()
             self._session = aiohttp.ClientSession(connector=connector, headers=_HEADERS)
             self._loop = loop
         elif self._loop is not loop:
@@ -156,13 +164,21 @@ class Transport:
         return context
 
     def _per_attempt(self) -> aiohttp.ClientTimeout:
-        if self._timeouts is not None and self._timeouts.total == self.timeout:  # made once
-            return self._timeouts
+        """The timeouts of every attempt (made once per session): ``timeout`` in all,
+        and at most :data:`~sr_frames.defaults.DEFAULT_CONNECT_TIMEOUT` to connect."""
         import aiohttp
 
-        self._timeouts = aiohttp.ClientTimeout(total=self.timeout,
-                                               connect=min(self.timeout, DEFAULT_CONNECT_TIMEOUT))
-        return self._timeouts
+        return aiohttp.ClientTimeout(total=self.timeout, connect=min(self.timeout, DEFAULT_CONNECT_TIMEOUT))
+
+    def _url(self, ep: Endpoint) -> URL:
+        """The URL of ``ep``, parsed once per path rather than once per request."""
+        url = self._urls.get(ep.path)
+        if url is None:
+            from yarl import URL
+
+            url = self._urls[ep.path] = URL(self.base_url + ep.path)
+        return url
+
 
     def _transport_error(self, exc: BaseException, ep: Endpoint) -> SalesRocksError:
         import aiohttp
@@ -188,6 +204,8 @@ class Transport:
 
 
 def _bearer(token: Secret | None) -> dict[str, str] | None:
+    # built for each attempt and dropped with it: an object kept holding the revealed
+    # token would show it in the locals of any later traceback
     return None if token is None else {"Authorization": f"Bearer {token.reveal()}"}
 
 

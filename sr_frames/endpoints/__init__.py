@@ -133,6 +133,14 @@ class Endpoint:
     labels: frozenset[str] = frozenset()
     list_answers: frozenset[str] = frozenset()
     verb: str | None = None
+    field_names: frozenset[str] = field(init=False, repr=False, compare=False)
+    """The JSON names of :attr:`fields` (derived; read on every request)."""
+    secret_fields: frozenset[str] = field(init=False, repr=False, compare=False)
+    """The names of the fields that carry a secret (derived)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "field_names", frozenset(f.name for f in self.fields))
+        object.__setattr__(self, "secret_fields", frozenset(f.name for f in self.fields if f.secret))
 
     @property
     def cacheable(self) -> bool:
@@ -141,10 +149,6 @@ class Endpoint:
     @property
     def required(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.required)
-
-    @property
-    def secret_fields(self) -> frozenset[str]:
-        return frozenset(f.name for f in self.fields if f.secret)
 
     def field(self, name: str) -> Field:
         """The field called ``name`` (its JSON name), or a ``KeyError`` naming the endpoint."""
