@@ -158,6 +158,11 @@ POLL_S = 0.1
 progress bar moves and how soon Ctrl-C is noticed."""
 
 
+SHARED_TEXT_MAX = 64
+"""Texts up to this length in an answer are interned: a status word or country name
+repeated over a million answers is held once."""
+
+
 MAX_PAGES = 10_000
 """The most pages a paginated read asks for (a million records at 100 a page) before it
 stops with an error: a service that ignores ``page`` would otherwise be read forever."""
