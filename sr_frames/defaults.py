@@ -230,3 +230,56 @@ CACHE_CULL_PER_ROW = 10
 SHEET_LAYOUTS_KEPT = 8
 """Sheets whose table layout ``read_table`` leaves for the next ``write_table`` of the
 same, unchanged file (see :mod:`sr_frames.files.sheet_layout`)."""
+
+
+DASK_INPUT_PARTITIONS_PER_TASK = 4
+"""Input partitions per Dask task enriching distinct inputs (each task logs in once)."""
+
+
+DASK_MAX_ENRICH_TASKS = 64
+"""The most Dask tasks a verb spreads its distinct inputs over."""
+
+
+DASK_STORE_CHUNK = 200
+"""Answers a Dask worker sends to the cache desk at a time."""
+
+
+DASK_LOOKUP_CHUNK = 5_000
+"""Cache keys a Dask worker looks up at a time (a reply holds up to this many answers)."""
+
+
+DASK_REPLY_TIMEOUT = 120.0
+"""Seconds a Dask worker waits for the cache desk's answer before failing the task."""
+
+
+DASK_LONGEST_PAUSE = 3600.0
+"""A ``Retry-After`` longer than this (a daily quota) holds a cluster back this long at most."""
+
+
+DASK_KEPT_BUDGETS = 10_000
+"""Request budgets of this many runs are kept by a cluster's coordinator; older ones are
+forgotten."""
+
+
+DASK_FIND_TIMEOUT = 30.0
+"""Seconds a Dask worker waits to find (or start) the cluster's coordinator."""
+
+
+DASK_STALE_TURN = 0.03
+"""Seconds a released turn may take to reach its request beyond the quickest round trip."""
+
+
+DASK_STALE_TRIES = 4
+"""Stale turns in a row after which the next one is used anyway."""
+
+
+SHARED_LIMIT_LOCK_TIMEOUT = 10.0
+"""Seconds a shared rate-limit transaction waits for another process's lock."""
+
+
+SHARED_LIMIT_STALE_AFTER = 3600.0
+"""A booked slot further ahead than this is left over from a changed clock: start afresh."""
+
+
+SHARED_BUDGET_EXPIRY = 7 * 24 * 3600.0
+"""How long a run's shared request-budget record is kept."""

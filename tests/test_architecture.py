@@ -169,13 +169,7 @@ NOT_DEFAULTS = {
     "sr_frames.client.generate_methods": {"LINE_LENGTH"},  # the generated code's layout
     "sr_frames.client.methods": {"DOC_WIDTH"},
 }
-STILL_TO_MOVE = {
-    "sr_frames.dask.accessor": {"INPUT_PARTITIONS_PER_TASK", "MAX_ENRICH_TASKS"},
-    "sr_frames.dask.client_cache": {"STORE_CHUNK", "LOOKUP_CHUNK", "REPLY_TIMEOUT"},
-    "sr_frames.dask.coordinator": {"LONGEST_PAUSE", "KEPT_BUDGETS", "FIND_TIMEOUT", "STALE_TURN",
-                                   "STALE_TRIES"},
-    "sr_frames.dask.shared_limit": {"LOCK_TIMEOUT", "STALE_AFTER", "BUDGET_EXPIRY"},
-}
+STILL_TO_MOVE: dict[str, set[str]] = {}
 
 
 def _is_number(node: ast.expr) -> bool:

@@ -47,6 +47,7 @@ from sr_frames.cells import as_text
 from sr_frames.dask.cluster import ClusterLink, link_for
 from sr_frames.dask.shared_limit import SharedRateLimiter, take_budget
 from sr_frames.dask.worker_settings import WorkerSettings
+from sr_frames.defaults import DASK_INPUT_PARTITIONS_PER_TASK, DASK_MAX_ENRICH_TASKS
 from sr_frames.endpoints import ColumnKind, Endpoint, endpoint
 from sr_frames.enrich import engine
 from sr_frames.enrich.columns import TEXT, attach, label_categories, result_columns
@@ -60,9 +61,6 @@ __all__ = ["ACCESSOR_NAME", "DaskSalesRocksAccessor", "WorkerSettings", "enrich"
 
 ACCESSOR_NAME = "salesrocks"
 KEY = "__salesrocks_key__"
-INPUT_PARTITIONS_PER_TASK = 4
-"""Input partitions per task enriching distinct inputs (each task logs in once)."""
-MAX_ENRICH_TASKS = 64
 
 _TEXT = TEXT  # the dtype of every free-text result column, as on pandas
 
@@ -264,7 +262,7 @@ def enrich(ddf: dd.DataFrame, verb: str, args: tuple[Any, ...],
     settings = WorkerSettings.resolve()
     ep = endpoint(call.method)
     dtypes = result_dtypes(ep)
-    tasks = max(1, min(MAX_ENRICH_TASKS, math.ceil(ddf.npartitions / INPUT_PARTITIONS_PER_TASK)))
+    tasks = max(1, min(DASK_MAX_ENRICH_TASKS, math.ceil(ddf.npartitions / DASK_INPUT_PARTITIONS_PER_TASK)))
     run = dask.delayed(_new_run, pure=False)() if call.max_requests is not None else None
     link = link_for(settings.cache_dir)
 

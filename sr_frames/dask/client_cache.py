@@ -31,18 +31,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from sr_frames.cache.store import CacheWarning, ResponseCache
+from sr_frames.defaults import DASK_LOOKUP_CHUNK, DASK_REPLY_TIMEOUT, DASK_STORE_CHUNK
 from sr_frames.endpoints import Endpoint, endpoint
 
 __all__ = ["CacheDesk", "ClientCache", "desk_for"]
-
-STORE_CHUNK = 200
-"""Answers sent to the desk at a time."""
-
-LOOKUP_CHUNK = 5_000
-"""Cache keys looked up at a time (a reply holds up to this many answers)."""
-
-REPLY_TIMEOUT = 120.0
-"""Seconds a worker waits for the desk's answer before failing the task."""
 
 _TOPIC = "sr_frames-cache-"
 
@@ -70,7 +62,7 @@ class CacheDesk:
         reply = distributed.Variable(message["reply"], client=self.client)
         try:
             payload = distributed.Variable(message["payload"], client=self.client)
-            data = payload.get(timeout=REPLY_TIMEOUT)
+            data = payload.get(timeout=DASK_REPLY_TIMEOUT)
             payload.delete()
             directory = message["cache_dir"]
             if directory not in self._directories:
@@ -136,8 +128,8 @@ class ClientCache:
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
         wanted = list(keys)
         missing = [k for k in dict.fromkeys(wanted) if k not in self._looked_up]
-        for start in range(0, len(missing), LOOKUP_CHUNK):
-            chunk = missing[start:start + LOOKUP_CHUNK]
+        for start in range(0, len(missing), DASK_LOOKUP_CHUNK):
+            chunk = missing[start:start + DASK_LOOKUP_CHUNK]
             found = self._ask("lookup", chunk)
             self._looked_up.update((k, _as_json(found.get(k))) for k in chunk)
         return {k: self._looked_up[k] for k in wanted if self._looked_up[k] is not None}
@@ -150,9 +142,9 @@ class ClientCache:
     def write_rows(self, rows: list[tuple[str, str, Any, bool]]) -> None:
         """Hand ``rows`` (from :meth:`row`) to the desk; returns once they are stored (a
         failure warns: the answers are still in the results)."""
-        for start in range(0, len(rows), STORE_CHUNK):
+        for start in range(0, len(rows), DASK_STORE_CHUNK):
             try:
-                self._store(list(rows[start:start + STORE_CHUNK]))
+                self._store(list(rows[start:start + DASK_STORE_CHUNK]))
             except Exception as error:
                 warnings.warn(f"answers could not all be stored in the cache of the process "
                               f"that started the computation: {error}", CacheWarning, stacklevel=2)
@@ -161,7 +153,7 @@ class ClientCache:
     def set(self, endpoint: Endpoint, key: str, value: Any, *, not_found: bool = False) -> None:
         with self._lock:
             self._pending.append(self.row(endpoint, key, value, not_found=not_found))
-            if len(self._pending) >= STORE_CHUNK:
+            if len(self._pending) >= DASK_STORE_CHUNK:
                 self._send_pending()
 
     def _send_pending(self) -> None:  # with the lock held
@@ -198,12 +190,12 @@ class ClientCache:
         self._worker.log_event(self._topic, {"op": op, "payload": name + "-in",
                                              "reply": name + "-out", "cache_dir": self._cache_dir})
         try:
-            answer = reply.get(timeout=REPLY_TIMEOUT)
+            answer = reply.get(timeout=DASK_REPLY_TIMEOUT)
         except TimeoutError:
             distributed.Variable(name + "-in", client=self._client).delete()
             raise RuntimeError(
                 f"the process that built this computation did not answer a cache {op} within "
-                f"{REPLY_TIMEOUT:g} s: compute it from the process, and Dask client, that called "
+                f"{DASK_REPLY_TIMEOUT:g} s: compute it from the process, and Dask client, that called "
                 "the verb") from None
         reply.delete()
         if "error" in answer:

@@ -40,24 +40,20 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from sr_frames.defaults import (
+    DASK_FIND_TIMEOUT,
+    DASK_KEPT_BUDGETS,
+    DASK_LONGEST_PAUSE,
+    DASK_STALE_TRIES,
+    DASK_STALE_TURN,
+)
+
 __all__ = ["COORDINATOR", "ClusterPacer", "Coordinator", "CoordinatorLost", "ensure_coordinator",
            "find_coordinator"]
 
 COORDINATOR = "sr_frames-coordinator"
 """Name of the published dataset (and Lock) under which a cluster's coordinator is found."""
 
-LONGEST_PAUSE = 3600.0
-"""A ``Retry-After`` longer than this (a daily quota) holds back for this long at most."""
-
-KEPT_BUDGETS = 10_000
-"""Budgets of this many runs are kept; older ones are forgotten."""
-
-FIND_TIMEOUT = 30.0
-
-STALE_TURN = 0.03
-"""Seconds a released turn may take to reach its request beyond the quickest round trip."""
-
-STALE_TRIES = 4
 
 
 class CoordinatorLost(RuntimeError):
@@ -105,7 +101,7 @@ class Coordinator:
 
     async def pause(self, scope: str, seconds: float) -> None:
         """Release nothing of ``scope`` for ``seconds`` from now (a longer pause is kept)."""
-        until = time.monotonic() + min(max(seconds, 0.0), LONGEST_PAUSE)
+        until = time.monotonic() + min(max(seconds, 0.0), DASK_LONGEST_PAUSE)
         self._paused[scope] = max(self._paused.get(scope, -math.inf), until)
 
     async def take_budget(self, run: str, limit: int, wanted: int) -> int:
@@ -116,7 +112,7 @@ class Coordinator:
         spent = self._budgets.pop(run, 0)
         granted = max(0, min(wanted, limit - spent))
         self._budgets[run] = spent + granted  # re-inserted: the newest runs are kept
-        while len(self._budgets) > KEPT_BUDGETS:
+        while len(self._budgets) > DASK_KEPT_BUDGETS:
             del self._budgets[next(iter(self._budgets))]
         return granted
 
@@ -149,18 +145,18 @@ class ClusterPacer:
 
     async def wait(self) -> None:
         """Return when the coordinator has released a turn for this request, and that
-        release is fresh: a turn that reached this point more than :data:`STALE_TURN`
+        release is fresh: a turn that reached this point more than :data:`DASK_STALE_TURN`
         seconds later than the quickest round trip seen (this process was busy, the
         answer sat in a socket) is asked again, since a pause told meanwhile could not
         hold it back and sending it now would crowd the turns after it. After
-        :data:`STALE_TRIES` stale turns in a row the next one is used anyway."""
+        :data:`DASK_STALE_TRIES` stale turns in a row the next one is used anyway."""
         loop = asyncio.get_running_loop()
-        for _ in range(STALE_TRIES):
+        for _ in range(DASK_STALE_TRIES):
             asked = time.monotonic()
             waited = await loop.run_in_executor(self._turns, self._turn)
             late = time.monotonic() - asked - waited  # both ways over the network, and here
             self._quickest = min(self._quickest, late)
-            if late <= self._quickest + STALE_TURN:
+            if late <= self._quickest + DASK_STALE_TURN:
                 return
         await loop.run_in_executor(self._turns, self._turn)
 
@@ -189,7 +185,7 @@ def ensure_coordinator(client: Any) -> str:
         future = client.get_dataset(COORDINATOR, default=None)
         if future is None or future.status not in ("pending", "finished"):
             future = client.submit(Coordinator, actor=True, key=f"{COORDINATOR}-{time.time_ns()}")
-            future.result(timeout=FIND_TIMEOUT)
+            future.result(timeout=DASK_FIND_TIMEOUT)
             # published, the actor lives on between computations and for every client
             client.publish_dataset(override=True, **{COORDINATOR: future})
     return COORDINATOR
@@ -201,7 +197,7 @@ def find_coordinator(name: str, client: Any) -> Any:
         future = client.get_dataset(name, default=None)
         if future is None:
             raise LookupError("it is not published on the scheduler")
-        return future.result(timeout=FIND_TIMEOUT)
+        return future.result(timeout=DASK_FIND_TIMEOUT)
     except (LookupError, TimeoutError, OSError) as error:
         raise CoordinatorLost(f"the sr_frames coordinator {name!r} cannot be found ({error}); "
                               "call the verb again to build a new one") from None

@@ -32,20 +32,12 @@ from pathlib import Path
 from typing import Any
 
 from sr_frames.cache.store import CacheWarning
+from sr_frames.defaults import SHARED_BUDGET_EXPIRY, SHARED_LIMIT_LOCK_TIMEOUT, SHARED_LIMIT_STALE_AFTER
 
 __all__ = ["SHARED_SUBDIR", "SharedRateLimiter", "take_budget"]
 
 SHARED_SUBDIR = "shared"
 """The sub-directory of the cache directory that holds the shared limits."""
-
-LOCK_TIMEOUT = 10.0
-"""Seconds a transaction waits for another process's lock before giving up."""
-
-STALE_AFTER = 3600.0
-"""A booked slot further ahead than this is left over from a changed clock: start afresh."""
-
-BUDGET_EXPIRY = 7 * 24 * 3600.0
-"""How long a run's budget record is kept."""
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS limits (key TEXT PRIMARY KEY, value REAL NOT NULL, expires REAL)"
 
@@ -53,7 +45,7 @@ _SCHEMA = "CREATE TABLE IF NOT EXISTS limits (key TEXT PRIMARY KEY, value REAL N
 def _connect(cache_dir: str | os.PathLike[str]) -> sqlite3.Connection:
     directory = Path(cache_dir).expanduser() / SHARED_SUBDIR
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    con = sqlite3.connect(directory / "limits.db", timeout=LOCK_TIMEOUT, isolation_level=None,
+    con = sqlite3.connect(directory / "limits.db", timeout=SHARED_LIMIT_LOCK_TIMEOUT, isolation_level=None,
                           check_same_thread=False)
     try:
         con.execute(_SCHEMA)
@@ -65,14 +57,14 @@ def _connect(cache_dir: str | os.PathLike[str]) -> sqlite3.Connection:
 
 def _current(stored: float | None, now: float) -> float:
     """A stored time, or ``-inf`` when there is none or it is further ahead than
-    ``STALE_AFTER`` (left over from a clock that jumped)."""
-    return -math.inf if stored is None or stored - now > STALE_AFTER else stored
+    ``SHARED_LIMIT_STALE_AFTER`` (left over from a clock that jumped)."""
+    return -math.inf if stored is None or stored - now > SHARED_LIMIT_STALE_AFTER else stored
 
 
 def _update(con: sqlite3.Connection, key: str, change: Callable[[float | None], float],
             expires: float | None = None) -> float:
     """Replace ``key``'s value ``v`` by ``change(v)`` in one transaction; the new value."""
-    con.execute("BEGIN IMMEDIATE")  # waits up to LOCK_TIMEOUT for another writer
+    con.execute("BEGIN IMMEDIATE")  # waits up to SHARED_LIMIT_LOCK_TIMEOUT for another writer
     try:
         row = con.execute("SELECT value FROM limits WHERE key = ?", (key,)).fetchone()
         value = change(None if row is None else float(row[0]))
@@ -160,7 +152,7 @@ class SharedRateLimiter:
             try:
                 self._con = self._con or _connect(self._directory)
                 now = self._clock()
-                until = now + min(seconds, STALE_AFTER)
+                until = now + min(seconds, SHARED_LIMIT_STALE_AFTER)
                 _update(self._con, self.pause_key, lambda held: max(_current(held, now), until))
             except (sqlite3.Error, OSError) as error:
                 self._fail(error)
@@ -213,7 +205,7 @@ def take_budget(cache_dir: str | os.PathLike[str], run: str, limit: int, wanted:
         try:
             now = clock()
             con.execute("DELETE FROM limits WHERE expires IS NOT NULL AND expires < ?", (now,))
-            _update(con, f"budget:{run}", draw, expires=now + BUDGET_EXPIRY)
+            _update(con, f"budget:{run}", draw, expires=now + SHARED_BUDGET_EXPIRY)
         finally:
             con.close()
     except (sqlite3.Error, OSError) as error:
