@@ -1,8 +1,9 @@
 """What every benchmark shares: a sandbox in its own process, a clean environment,
 timing, the machine it ran on, and a verdict that sets the exit code.
 
-The sandbox runs as ``python -m sr_frames.cli sandbox --port N ...`` in a child process,
-so the process being measured holds only the library (its CPU time and its memory are
+The sandbox runs as ``python -m sr_frames.cli sandbox --port N ...`` in a child process
+(:func:`sr_frames.sandbox.process.sandbox_process`), so the process being measured holds
+only the library (its CPU time and its memory are
 not mixed with the emulator's). Credentials and the cache directory reach the library
 through the same environment variables a user would set; the cache lives in a temporary
 directory removed at the end.
@@ -14,8 +15,6 @@ import contextlib
 import os
 import platform
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,7 +26,10 @@ from pathlib import Path
 import psutil
 
 from sr_frames import config, defaults
-from sr_frames.sandbox import SandboxControl
+from sr_frames.sandbox.process import free_port, library_environment, sandbox_process
+
+__all__ = ["PASSWORD", "USERNAME", "PeakRSS", "Stopwatch", "Verdict", "child_environment", "environment",
+           "free_port", "fresh_cache", "machine", "sandbox_process", "time_limit"]
 
 USERNAME = "bench@example.com"
 PASSWORD = "benchmark password"
@@ -35,64 +37,8 @@ PASSWORD = "benchmark password"
 
 def child_environment(**extra: str) -> dict[str, str]:
     """The environment for a child Python that must run the same ``sr_frames`` as this
-    process (the checkout the benchmark runs from, not another installed copy)."""
-    import sr_frames
-
-    root = str(Path(sr_frames.__file__).resolve().parent.parent)
-    path = os.environ.get("PYTHONPATH")
-    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else ""), **extra}
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def sandbox_process(*, latency_ms: float = 0.0, rate_limit: float | None = None,
-                    ready_within: float = 30.0) -> Iterator[SandboxControl]:
-    """Run ``sr-frames sandbox`` in a child process; yields its control plane once it serves."""
-    port = free_port()
-    command = [sys.executable, "-m", "sr_frames.cli", "sandbox", "--port", str(port),
-               "--latency-ms", str(latency_ms)]
-    if rate_limit is not None:
-        command += ["--rate-limit", str(rate_limit)]
-    with tempfile.TemporaryFile("w+") as log:
-        child = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                 env=child_environment())
-        try:
-            control = SandboxControl(f"http://127.0.0.1:{port}", timeout=10.0)
-            _wait_until_serving(control, child, log, ready_within)
-            yield control
-        finally:
-            _stop(child)
-
-
-def _wait_until_serving(control: SandboxControl, child: subprocess.Popen[bytes],
-                        log: object, within: float) -> None:
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            control.stats()
-            return
-        except (OSError, RuntimeError):
-            if child.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)  # type: ignore[attr-defined]
-                raise SystemExit(f"the sandbox did not start:\n{log.read()}") from None  # type: ignore[attr-defined]
-            time.sleep(0.05)
-
-
-def _stop(child: subprocess.Popen[bytes]) -> None:
-    """Ctrl-C the sandbox; kill it if it is still there after a few seconds."""
-    if child.poll() is None:
-        child.send_signal(signal.SIGINT)
-        try:
-            child.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+    process, with ``extra`` set."""
+    return {**library_environment(), **extra}
 
 
 @contextlib.contextmanager

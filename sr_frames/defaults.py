@@ -283,3 +283,7 @@ SHARED_LIMIT_STALE_AFTER = 3600.0
 
 SHARED_BUDGET_EXPIRY = 7 * 24 * 3600.0
 """How long a run's shared request-budget record is kept."""
+
+
+SANDBOX_STOP_WAIT = 5.0
+"""Seconds a sandbox in a child process gets to stop after Ctrl-C before it is killed."""

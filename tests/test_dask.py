@@ -10,13 +10,10 @@ over HTTP on 127.0.0.1.
 import os
 import random
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 import warnings
 
 import numpy as np
@@ -36,7 +33,7 @@ from sr_frames.dask import accessor as dask_accessor  # noqa: E402
 from sr_frames.dask import shared_limit  # noqa: E402
 from sr_frames.endpoints import endpoint  # noqa: E402
 from sr_frames.enrich.plan import make_plan  # noqa: E402
-from sr_frames.sandbox import SandboxControl  # noqa: E402
+from sr_frames.sandbox import sandbox_process  # noqa: E402
 
 dask_accessor.register()
 
@@ -128,42 +125,20 @@ def cluster(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def sandbox_process():
+def sandbox_apart_process():
     """The sandbox in a process of its own, for the tests that judge timing: it then logs
     when requests reached it, not when this busy process (scheduler, client) got round
     to reading them."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    child = subprocess.Popen([sys.executable, "-m", "sr_frames.cli", "sandbox", "--port", str(port)],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             env={**os.environ, "PYTHONPATH": ROOT})
-    control = SandboxControl(f"http://127.0.0.1:{port}")
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                control.stats()
-                break
-            except (OSError, RuntimeError):
-                assert child.poll() is None and time.monotonic() < deadline, "the sandbox did not start"
-                time.sleep(0.05)
+    with sandbox_process() as control:
         yield control
-    finally:
-        child.send_signal(signal.SIGINT)
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
 
 
 @pytest.fixture
-def sandbox_apart(sandbox_process, monkeypatch):
-    """A clean :func:`sandbox_process` that the verbs of this test talk to."""
-    sandbox_process.reset()
-    monkeypatch.setenv(defaults.ENV_BASE_URL, sandbox_process.url)
-    return sandbox_process
+def sandbox_apart(sandbox_apart_process, monkeypatch):
+    """A clean :func:`sandbox_apart_process` that the verbs of this test talk to."""
+    sandbox_apart_process.reset()
+    monkeypatch.setenv(defaults.ENV_BASE_URL, sandbox_apart_process.url)
+    return sandbox_apart_process
 
 
 @pytest.fixture

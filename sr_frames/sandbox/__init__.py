@@ -62,7 +62,8 @@ from __future__ import annotations
 
 from sr_frames.sandbox import answers
 from sr_frames.sandbox.control import SandboxControl
+from sr_frames.sandbox.process import sandbox_process
 from sr_frames.sandbox.server import Sandbox, serve, start_sandbox
 from sr_frames.sandbox.validation import Limits
 
-__all__ = ["Limits", "Sandbox", "SandboxControl", "answers", "serve", "start_sandbox"]
+__all__ = ["Limits", "Sandbox", "SandboxControl", "answers", "sandbox_process", "serve", "start_sandbox"]
