@@ -254,27 +254,17 @@ def make_plan(
         per_field_codes.append(codes)
         per_field_values.append(normalised)
 
-    if len(names) == 1 and not any(type(v) is Unusable for v in per_field_values[0]):
+    if len(names) == 1:  # the usual case
         return _single_field_plan(endpoint, names[0], per_field_codes[0], per_field_values[0], rows,
                                   sources, constants)
-    if len(names) == 1:  # the usual case: the column's codes are the groups, missing last
-        (combined,), (values,) = per_field_codes, per_field_values
-        absent = combined < 0
-        if absent.any():
-            combined[absent] = len(values)
-            values = [*values, None]
-        del absent
-        groups = len(values)
-        keys: Any = ((value,) for value in values)
-    else:
-        combined = _combine(per_field_codes)
-        groups = int(combined.max(initial=-1)) + 1
-        first = _first_rows(combined, groups)
-        # each field's code at each group's first row, as plain ints (one numpy call a field)
-        group_codes = zip(*(codes[first].tolist() for codes in per_field_codes), strict=True)
-        keys = (tuple(normalised[code] if code >= 0 else None
-                      for code, normalised in zip(field_codes, per_field_values, strict=True))
-                for field_codes in group_codes)
+    combined = _combine(per_field_codes)
+    groups = int(combined.max(initial=-1)) + 1
+    first = _first_rows(combined, groups)
+    # each field's code at each group's first row, as plain ints (one numpy call a field)
+    group_codes = zip(*(codes[first].tolist() for codes in per_field_codes), strict=True)
+    keys: Any = (tuple(normalised[code] if code >= 0 else None
+                       for code, normalised in zip(field_codes, per_field_values, strict=True))
+                 for field_codes in group_codes)
     del per_field_codes
     combined = np.asarray(combined, dtype=np.int64)  # (already so: factorize gives intp)
     slot_of_group = np.empty(groups, dtype=np.int64)
@@ -333,16 +323,20 @@ def _plain_texts(uniques: Any, kind: str) -> list[str | None] | None:
     return [v or None for v in stripped]
 
 
-def _single_field_plan(endpoint: Endpoint, name: str, codes: np.ndarray, values: list[str | None],
+def _single_field_plan(endpoint: Endpoint, name: str, codes: np.ndarray, values: list[Any],
                        rows: int, sources: Mapping[str, str], constants: Mapping[str, Any] | None) -> Plan:
-    """The plan of one input field whose distinct values are text or missing: distinct
-    normal forms found with ``pandas.factorize``, one slot each in order of first
-    appearance, then one slot for the missing ones; every row's slot taken in one step."""
-    slot_codes, texts = pd.factorize(np.array(values, dtype=object), use_na_sentinel=True)
+    """The plan of one input field: its distinct normal forms (``values``, one per code of
+    the column) found with ``pandas.factorize``, one slot each in order of first
+    appearance (an :class:`Unusable` cell's slot says why nothing is sent), then one slot
+    for the missing ones; every row's slot taken in one step."""
+    slot_codes, outcomes = pd.factorize(np.array(values, dtype=object), use_na_sentinel=True)
     batch = name == endpoint.batch_field
     extra = dict(constants or {})
-    slots = [Slot("pending", body={name: [text] if batch else text, **extra}) for text in texts.tolist()]
-    distinct = len(slots)
+    refused = f"invalid value in {sources[name]!r}: "
+    slots = [Slot("skipped", error=refused + value.problem, reason="invalid") if type(value) is Unusable
+             else Slot("pending", body={name: [value] if batch else value, **extra})
+             for value in outcomes.tolist()]
+    distinct = sum(1 for slot in slots if slot.state == "pending")
     # a row whose value is missing (code -1), or whose text normalises to nothing
     missing_code = len(slots)
     slot_of_group = np.append(np.where(slot_codes < 0, missing_code, slot_codes), missing_code)
