@@ -295,6 +295,23 @@ def test_max_requests_leaves_the_last_inputs_in_frame_order(sandbox):
     assert errors[:3] == [None, None, None] and "max_requests=2" in errors[3]
 
 
+def test_frame_order_holds_over_many_chunks_and_missing_values(sandbox):
+    # a frame read in pieces (several chunks), shuffled, with gaps: the distinct inputs
+    # still count in order of first appearance, so the budget sends the first ones
+    rng = np.random.default_rng(3)
+    addresses = np.array([f"lead{i}@example.com" for i in range(20_000)], dtype=object)
+    rows = rng.permutation(np.concatenate([addresses, rng.choice(addresses, 80_000)]))
+    rows[rng.choice(len(rows), 500, replace=False)] = None
+    pieces = [pl.DataFrame({"email": part}, schema={"email": pl.String}) for part in np.array_split(rows, 4)]
+    frame = pl.concat(pieces, rechunk=False)
+    assert frame.n_chunks() == 4
+    checked = frame.salesrocks.verify_emails(progress=False, max_requests=5)
+    first = list(dict.fromkeys(r for r in rows if r is not None))[:5]
+    assert sorted(r["body"]["email"] for r in sandbox.requests("verify_email")) == sorted(first)
+    answered = checked.filter(pl.col("email_status").is_not_null()).get_column("email")
+    assert set(answered) == set(first) and answered.len() == sum(r in first for r in rows)
+
+
 def test_the_sample_leads_read_by_polars(sandbox):
     checked = pl.read_csv(LEADS_CSV).salesrocks.verify_emails(progress=False)
     statuses = set(checked.get_column("email_status").drop_nulls().to_list())

@@ -81,16 +81,44 @@ def describe(columns: Sequence[str], verb: str, args: tuple[Any, ...],
                     result_schema(job.plan.endpoint, kwargs.get("prefix", "")))
 
 
+def _in_order_of_first_appearance(codes: np.ndarray) -> bool:
+    """Whether ``codes`` number their values as they first appear: 0 first, and each
+    row's code at most one more than every code before it."""
+    if not len(codes):
+        return True
+    highest = np.maximum.accumulate(codes)
+    return bool(codes[0] == 0 and (codes[1:] <= highest[:-1] + 1).all())
+
+
+def _text_codes(text: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Each row's code (null where missing) and the distinct values, numbered in order of
+    first appearance. One pass: a cast to a ``Categorical`` of its own new categories,
+    which numbers the values as it meets them and is freed with the result (the global
+    categories would keep every address for the life of the process). Where Polars
+    lacks such categories, or numbered in another order, a ``unique`` then a cast to
+    the ``Enum`` of the distinct values (two passes)."""
+    categories = getattr(pl, "Categories", None)
+    if categories is not None:
+        own = categories.random()
+        categorical = text.cast(pl.Categorical(own))
+        values = own.to_series()  # code i names values[i]; read while the column holds them
+        codes = categorical.to_physical()
+        present = codes.drop_nulls().to_numpy()
+        numbered = present.max() + 1 if len(present) else 0
+        if _in_order_of_first_appearance(present) and len(values) == numbered:
+            return codes, values
+    values = text.unique(maintain_order=True).drop_nulls()
+    return text.cast(pl.Enum(values)).to_physical(), values
+
+
 def _one_text_column(column: pl.Series) -> tuple[np.ndarray, pl.DataFrame] | None:
-    """For a column of text, each row's key and the distinct values: the column cast to an
-    ``Enum`` of its own distinct values (in order of first appearance), whose codes are
-    the keys, missing values last. A few bytes per row, where a ``group_by`` keeps a list
+    """For a column of text, each row's key and the distinct values in order of first
+    appearance, missing values last: the codes of the column as a categorical column of
+    its own values are the keys. A few bytes per row, where a ``group_by`` keeps a list
     of row numbers per key. ``None`` for other dtypes."""
     if column.dtype not in (pl.String, pl.Categorical) and not isinstance(column.dtype, pl.Enum):
         return None
-    text = column.cast(pl.String)
-    values = text.unique(maintain_order=True).drop_nulls()
-    codes = text.cast(pl.Enum(values)).to_physical()  # the smallest unsigned type that fits
+    codes, values = _text_codes(column.cast(pl.String))
     if codes.null_count():
         codes = codes.cast(pl.UInt32).fill_null(len(values))
         values = values.extend(pl.Series([None], dtype=pl.String))
