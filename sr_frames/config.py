@@ -1,5 +1,8 @@
 """Settings: verb arguments, then ``configure()``, then environment variables.
 
+Code run for a task that came from another process (a Dask worker's) also sees the
+settings that came with it (:func:`carried`), above this process's own.
+
 The defaults themselves are named in :mod:`sr_frames.defaults`; this module resolves
 the layers and checks the numbers a caller passes (:func:`checked_number`,
 :func:`positive`, :func:`budget`, :func:`batch_size`). Credentials are held in :class:`Secret`, whose repr is
@@ -8,9 +11,11 @@ masked, so not even ``vars(client)`` or a traceback's locals show them.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -32,6 +37,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "Secret",
     "Settings",
+    "carried",
     "configure",
     "settings",
 ]
@@ -171,9 +177,27 @@ def settings(**overrides: Any) -> Settings:
         if name in overrides:
             overrides[name] = as_secret(overrides[name])
     given = Settings(**{k: v for k, v in overrides.items() if v is not None})
-    layers = (given, _configured, _from_environment())
-    merged = given.merged_over(_configured).merged_over(layers[2])
+    layers = (given, _carried.get() or Settings(), _configured, _from_environment())
+    merged = given
+    for lower in layers[1:]:
+        merged = merged.merged_over(lower)
     return replace(merged, **_credentials(layers))
+
+
+_carried: ContextVar[Settings | None] = ContextVar("sr_frames_carried_settings", default=None)
+
+
+@contextlib.contextmanager
+def carried(layer: Settings) -> Iterator[None]:
+    """Within this block (this thread, this context), ``layer`` is a settings layer
+    above ``configure()`` and the environment, below a call's own arguments: the
+    settings a task brought from the process where its verb was called, which another
+    task running in the same process at the same time does not see."""
+    token = _carried.set(layer)
+    try:
+        yield
+    finally:
+        _carried.reset(token)
 
 
 _CREDENTIALS = ("username", "password", "token")

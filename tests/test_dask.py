@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import warnings
 
 import numpy as np
@@ -26,7 +27,7 @@ distributed = pytest.importorskip("distributed")
 import dask  # noqa: E402
 
 import sr_frames  # noqa: E402
-from sr_frames import checks, defaults  # noqa: E402
+from sr_frames import checks, config, defaults  # noqa: E402
 from sr_frames.accessor import VERBS  # noqa: E402
 from sr_frames.cache.store import CacheWarning  # noqa: E402
 from sr_frames.dask import accessor as dask_accessor  # noqa: E402
@@ -281,6 +282,38 @@ def test_credentials_travel_with_the_tasks_but_never_show(sandbox, dask_client, 
         "Dask reuses a graph by name: new credentials must make a new one")
 
 
+def test_every_setting_travels_with_the_tasks(sandbox, dask_client):
+    # the workers have none of this process's settings: a cache scope of its own...
+    sr_frames.configure(cache_scope="our own scope")
+    ddf, frame = leads(partitions=4, rows=120, distinct=40)
+    here = frame.salesrocks.verify_emails(progress=False)
+    paid = sandbox.count("verify_email")
+    checked = ddf.salesrocks.verify_emails().compute()
+    assert sandbox.count("verify_email") == paid, "the workers' keys are under the same scope"
+    assert checked["email_status"].notna().sum() == here["email_status"].notna().sum() > 0
+
+    # ...and a cap on answers: the login's answer (244 bytes) is under it, an answer
+    # that an address is valid (330 bytes and more) over it, so such rows say so
+    sr_frames.configure(max_answer_bytes=300)
+    refused = ddf.salesrocks.verify_emails(cache=False).compute()
+    valid_here = here["email_status"] == "Valid"
+    assert valid_here.any() and not (refused["email_status"] == "Valid").any()
+    assert refused.loc[valid_here, "email_error"].str.contains("max_answer_bytes=300").all()
+
+
+def test_the_settings_a_task_brought_are_its_own():
+    # two tasks in one worker run in two threads: each sees what came with it, no more
+    seen = {}
+    with config.carried(config.Settings(cache_scope="brought", max_answer_bytes=1_000)):
+        other = threading.Thread(target=lambda: seen.update(other=config.settings().cache_scope))
+        other.start()
+        other.join()
+        seen["own"] = config.settings().cache_scope
+        seen["argument wins"] = config.settings(max_answer_bytes=5).max_answer_bytes
+    assert seen == {"own": "brought", "other": None, "argument wins": 5}
+    assert config.settings().cache_scope is None
+
+
 def test_max_requests_is_one_budget_for_the_whole_computation(sandbox, dask_client):
     ddf, frame = leads(partitions=12, rows=100, distinct=90)
     valid = valid_addresses(frame["email"])
@@ -364,6 +397,9 @@ def test_a_429_to_one_worker_pauses_them_all(sandbox_apart, dask_client):
     sandbox.configure(latency_ms=20)
     sandbox.add_fault("status", path="verify_email", status=429, retry_after=1.0, times=1)
     ddf, frame = leads(partitions=12, rows=1_000, distinct=900)
+    # a limit as a user sets one: the workers' turns then queue at the coordinator
+    # rather than flood it, so the pause reaches it at once on a busy machine too
+    sr_frames.configure(rate_limit=150)
 
     result = ddf.salesrocks.verify_emails().compute()
 
@@ -375,7 +411,7 @@ def test_a_429_to_one_worker_pauses_them_all(sandbox_apart, dask_client):
     after = [r for r in sandbox.requests("verify_email") if r["t"] > told + 1.0]
     assert after, "sending resumed once the pause was over"
     # only requests already on their way when the 429 was answered arrive during it
-    # (each worker alone sends hundreds a second)
+    # (without the shared pause, the other workers would send a hundred meanwhile)
     assert stats["during_pause"] == 0, stats
 
 

@@ -170,9 +170,15 @@ def _enrich(keys: pd.Series, call: _VerbCall, settings: WorkerSettings,
 
 def _answer(inputs: pd.DataFrame, call: _VerbCall, settings: WorkerSettings,
             run: str | None, link: ClusterLink | None) -> dict[str, Any]:
-    """Run the pandas verb's engine over ``inputs``: on a cluster (``link``) with the
-    user's cache and the cluster's limits, else with this machine's cache directory and
-    shared files."""
+    """Run the pandas verb's engine over ``inputs`` with the caller's settings: on a
+    cluster (``link``) with the user's cache and the cluster's limits, else with this
+    machine's cache directory and shared files."""
+    with settings.applied():
+        return _answered(inputs, call, settings, run, link)
+
+
+def _answered(inputs: pd.DataFrame, call: _VerbCall, settings: WorkerSettings,
+              run: str | None, link: ClusterLink | None) -> dict[str, Any]:
     kwargs = {**call.kwargs, "prefix": "", "overwrite": True}
     job, _ = _plan(inputs, call.verb, call.args, kwargs)
     options = replace(job.run_options(), progress=False)

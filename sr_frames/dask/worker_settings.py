@@ -1,13 +1,16 @@
 """The settings a Dask worker's client runs with, resolved in the calling process.
 
 They travel inside the pickled tasks (to the worker processes of the user's own
-cluster), because workers have no settings of their own. The credentials among them
+cluster), because workers have no settings of their own: every setting but the price
+list (estimates are made where the verb is called), applied to the task while it runs.
+A ``ca_bundle`` travels as its path, which must exist on the workers too. The credentials among them
 never show: the repr is masked, and the Dask token that names the tasks holds only a
 keyed fingerprint of them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -51,6 +54,10 @@ class WorkerSettings:
     max_retries: int | None = None
     timeout: float | None = None
     retry_after_ceiling: float | None = None
+    batch_size: int | None = None
+    ca_bundle: str | None = None
+    max_answer_bytes: int | None = None
+    cache_scope: str | None = None
 
     @classmethod
     def resolve(cls) -> WorkerSettings:
@@ -61,11 +68,24 @@ class WorkerSettings:
             username=s.username, password=_seal(s.password), token=_seal(s.token),
             max_concurrency=s.max_concurrency, rate_limit=s.rate_limit,
             max_retries=s.max_retries, timeout=s.timeout,
-            retry_after_ceiling=s.retry_after_ceiling)
+            retry_after_ceiling=s.retry_after_ceiling, batch_size=s.batch_size,
+            ca_bundle=s.ca_bundle, max_answer_bytes=s.max_answer_bytes, cache_scope=s.cache_scope)
 
     def _public(self) -> tuple[Any, ...]:
         return (self.base_url, self.cache_dir, self.username, self.max_concurrency,
-                self.rate_limit, self.max_retries, self.timeout, self.retry_after_ceiling)
+                self.rate_limit, self.max_retries, self.timeout, self.retry_after_ceiling,
+                self.batch_size, self.ca_bundle, self.max_answer_bytes, self.cache_scope)
+
+    def applied(self) -> contextlib.AbstractContextManager[None]:
+        """These settings as the running task's own (:func:`sr_frames.config.carried`),
+        credentials aside (:meth:`client` passes those): the cache scope its keys are
+        built under, the CA bundle and answer cap of its client, the batch size."""
+        return config.carried(config.Settings(
+            base_url=self.base_url, cache_dir=self.cache_dir, max_concurrency=self.max_concurrency,
+            rate_limit=self.rate_limit, max_retries=self.max_retries, timeout=self.timeout,
+            retry_after_ceiling=self.retry_after_ceiling, batch_size=self.batch_size,
+            ca_bundle=self.ca_bundle, max_answer_bytes=self.max_answer_bytes,
+            cache_scope=self.cache_scope))
 
     def _fingerprints(self) -> tuple[str | None, ...]:
         """Tell credentials apart without showing them: Dask reuses an expression whose
@@ -79,6 +99,7 @@ class WorkerSettings:
         masked = "********" if self.password or self.token else None
         return (f"WorkerSettings(base_url={self.base_url!r}, username={self.username!r}, "
                 f"cache_dir={self.cache_dir!r}, rate_limit={self.rate_limit!r}, "
+                f"cache_scope={self.cache_scope!r}, ca_bundle={self.ca_bundle!r}, "
                 f"credentials={masked!r})")
 
     def __dask_tokenize__(self) -> tuple[Any, ...]:
@@ -90,7 +111,8 @@ class WorkerSettings:
             username=self.username, password=_reveal(self.password), token=_reveal(self.token),
             base_url=self.base_url, max_concurrency=self.max_concurrency,
             rate_limit=self.rate_limit, max_retries=self.max_retries, timeout=self.timeout,
-            retry_after_ceiling=self.retry_after_ceiling, limiter=limiter)
+            retry_after_ceiling=self.retry_after_ceiling, ca_bundle=self.ca_bundle,
+            max_answer_bytes=self.max_answer_bytes, limiter=limiter)
 
 
 def _seal(secret: config.Secret | None) -> _Sealed | None:
