@@ -403,6 +403,81 @@ def test_ca_bundle_is_read_from_configure_and_the_environment(
         assert sr.verify_email("jane@example.com")["status"] == "Valid"
 
 
+@contextlib.contextmanager
+def connect_proxy(port: int) -> Iterator[tuple[list[str], str]]:
+    """A proxy on 127.0.0.1 that answers ``CONNECT host:port`` by tunnelling to
+    127.0.0.1:``port`` (whatever host was asked for), as a company proxy does for HTTPS;
+    records the CONNECT lines and everything else it was asked."""
+    asked: list[str] = []
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError):
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+    async def tunnel(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+        asked.append(head.split("\r\n")[0])
+        if not head.startswith("CONNECT "):
+            writer.write(b"HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\n\r\n")
+            writer.close()
+            return
+        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+
+    server = asyncio.run_coroutine_threadsafe(
+        asyncio.start_server(tunnel, "127.0.0.1", 0), loop).result()
+    try:
+        yield asked, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    finally:
+        server.close()
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
+
+
+@pytest.fixture(scope="module")
+def company_host_certificate(tmp_path_factory):
+    """A certificate for ``api.salesrocks.test`` signed by nobody a system trusts."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command makes the test certificate")
+    folder = tmp_path_factory.mktemp("tls-host")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                    "-out", str(cert), "-days", "2", "-subj", "/CN=api.salesrocks.test",
+                    "-addext", "subjectAltName=DNS:api.salesrocks.test"], check=True, capture_output=True)
+    return cert, key
+
+
+def test_https_goes_through_the_proxy_in_a_tunnel_with_the_company_ca(
+        company_host_certificate, no_ca_from_the_environment, monkeypatch):
+    cert, _ = company_host_certificate
+    with (tls_service(company_host_certificate) as service,
+          connect_proxy(int(service.url.rsplit(":", 1)[1])) as (asked, proxy_url)):
+        for name in ("HTTP_PROXY", "http_proxy", "https_proxy", "NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTPS_PROXY", proxy_url)
+        # a name nothing here resolves (the tests refuse to): only the proxy reaches it
+        sr_frames.configure(base_url="https://api.salesrocks.test", ca_bundle=cert)
+        leads = pd.DataFrame({"email": ["jane@example.com", "john@example.com"]})
+        checked = leads.salesrocks.verify_emails(progress=False, cache=False)
+        sr_frames.configure(ca_bundle=None)
+        with Client() as sr, pytest.raises(CertificateError):
+            sr.verify_email("jim@example.com")
+    assert checked["email_error"].isna().all() and (checked["email_status"] == "Valid").all()
+    assert set(asked) == {"CONNECT api.salesrocks.test:443 HTTP/1.1"}, "nothing in the clear"
+    assert service.paths("/toolkit/emailVerifier") == 2, "the refused one sent nothing"
+
+
 def test_a_ca_bundle_that_is_not_there_is_a_configuration_error(no_ca_from_the_environment):
     sr_frames.configure(base_url="https://127.0.0.1:9", ca_bundle="/nowhere/company-ca.pem")
     with Client() as sr, pytest.raises(sr_frames.errors.ConfigurationError,
