@@ -141,6 +141,16 @@ def _from_environment() -> Settings:
     )
 
 
+def library_ca_bundle() -> str | None:
+    """The CA bundle given to this library itself (``configure()``, a task's carried
+    settings, ``SALESROCKS_CA_BUNDLE``), leaving out ``REQUESTS_CA_BUNDLE`` and
+    ``SSL_CERT_FILE``: those describe this machine, and another machine has its own."""
+    for layer in (_carried.get() or Settings(), _configured):
+        if layer.ca_bundle:
+            return layer.ca_bundle
+    return os.environ.get(ENV_CA_BUNDLE) or None
+
+
 def configure(**values: Any) -> Settings:
     """Set process-wide defaults, below verb arguments and above the environment.
 

@@ -301,6 +301,18 @@ def test_every_setting_travels_with_the_tasks(sandbox, dask_client):
     assert refused.loc[valid_here, "email_error"].str.contains("max_answer_bytes=300").all()
 
 
+def test_a_ca_bundle_travels_only_when_given_to_the_library(monkeypatch):
+    for name in (defaults.ENV_CA_BUNDLE, *defaults.CA_BUNDLE_FALLBACKS):
+        monkeypatch.delenv(name, raising=False)
+    # this machine's own CA file (a conda install sets one) is no path on a worker
+    monkeypatch.setenv("SSL_CERT_FILE", "/home/me/miniconda3/ssl/cacert.pem")
+    assert dask_accessor.WorkerSettings.resolve().ca_bundle is None
+    monkeypatch.setenv(defaults.ENV_CA_BUNDLE, "/etc/company/ca.pem")
+    assert dask_accessor.WorkerSettings.resolve().ca_bundle == "/etc/company/ca.pem"
+    sr_frames.configure(ca_bundle="/opt/ca.pem")
+    assert dask_accessor.WorkerSettings.resolve().ca_bundle == "/opt/ca.pem"
+
+
 def test_the_settings_a_task_brought_are_its_own():
     # two tasks in one worker run in two threads: each sees what came with it, no more
     seen = {}

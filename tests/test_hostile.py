@@ -431,12 +431,19 @@ def connect_proxy(port: int) -> Iterator[tuple[list[str], str]]:
         writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
         await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
 
+    async def stop() -> None:
+        server.close()
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     server = asyncio.run_coroutine_threadsafe(
         asyncio.start_server(tunnel, "127.0.0.1", 0), loop).result()
     try:
         yield asked, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
     finally:
-        server.close()
+        asyncio.run_coroutine_threadsafe(stop(), loop).result()
         loop.call_soon_threadsafe(loop.stop)
         thread.join()
         loop.close()

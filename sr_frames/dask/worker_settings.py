@@ -3,7 +3,9 @@
 They travel inside the pickled tasks (to the worker processes of the user's own
 cluster), because workers have no settings of their own: every setting but the price
 list (estimates are made where the verb is called), applied to the task while it runs.
-A ``ca_bundle`` travels as its path, which must exist on the workers too. The credentials among them
+A ``ca_bundle`` given to the library (``configure()``, ``SALESROCKS_CA_BUNDLE``) travels as
+its path, which must exist on the workers too; ``REQUESTS_CA_BUNDLE`` and
+``SSL_CERT_FILE`` describe this machine and stay here (a worker reads its own). The credentials among them
 never show: the repr is masked, and the Dask token that names the tasks holds only a
 keyed fingerprint of them.
 """
@@ -69,7 +71,8 @@ class WorkerSettings:
             max_concurrency=s.max_concurrency, rate_limit=s.rate_limit,
             max_retries=s.max_retries, timeout=s.timeout,
             retry_after_ceiling=s.retry_after_ceiling, batch_size=s.batch_size,
-            ca_bundle=s.ca_bundle, max_answer_bytes=s.max_answer_bytes, cache_scope=s.cache_scope)
+            ca_bundle=config.library_ca_bundle(), max_answer_bytes=s.max_answer_bytes,
+            cache_scope=s.cache_scope)
 
     def _public(self) -> tuple[Any, ...]:
         return (self.base_url, self.cache_dir, self.username, self.max_concurrency,
