@@ -223,6 +223,10 @@ SHEET_ROWS_PER_BLOCK = 4096
 """Rows whose new cells are rendered together while a sheet is rewritten."""
 
 
+ODS_SCAN_CHUNK = 1 << 20
+"""Bytes of an ``.ods`` sheet's XML scanned at a time for numbers shown with leading zeros."""
+
+
 CACHE_CULL_PER_ROW = 10
 """Expired cache rows removed per row written (diskcache's own ``cull_limit``)."""
 

@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 
 import pandas as pd
 import pytest
-from workbook_builders import rich_workbook
+from workbook_builders import ods_cell, ods_row, ods_workbook, rich_workbook
 
 import sr_frames
 from sr_frames.cli import main
@@ -178,6 +178,8 @@ def test_ods_and_xls_are_read_and_their_results_written_as_xlsx_beside_them(sand
     shutil.copy(DATA / f"libreoffice{suffix}", source)
     frame = sr_frames.read_table(source)
     assert frame["lead_id"].tolist()[:2] == ["000001", "000002"]
+    # a number shown with leading zeros: .ods keeps the text shown, .xls only the number
+    assert frame["postal_code"].tolist()[0] == ("02001" if suffix == ".ods" else "2001")
     assert main(["verify-emails", str(source), "-q"]) == 0
     output = tmp_path / "leads.enriched.xlsx"
     result = sr_frames.read_table(output)
@@ -185,3 +187,27 @@ def test_ods_and_xls_are_read_and_their_results_written_as_xlsx_beside_them(sand
     assert "email_status" in result.columns and len(result) == len(frame)
     with pytest.raises(ValueError, match=rf"same kind of file as leads\{suffix} \(\.xlsx\)"):
         sr_frames.write_table(result, source, tmp_path / f"out{suffix}")
+
+
+def test_an_ods_sheet_is_read_with_the_zeros_it_shows(tmp_path):
+    # postal codes and phone numbers kept as numbers formatted with leading zeros; cells
+    # and rows repeated as OpenDocument writes them; the same in another sheet
+    source = ods_workbook(tmp_path / "leads.ods", {
+        "Elsewhere": [ods_row(ods_cell("zip")), ods_row(ods_cell(7, "007"))],
+        "Leads": [
+            ods_row(ods_cell("email"), ods_cell("zip"), ods_cell("phone"), ods_cell("score")),
+            ods_row(ods_cell("ana@x.example"), ods_cell(2001, "02001"),
+                    ods_cell(1512345678, "01512345678"), ods_cell(5)),
+            ods_row(ods_cell("bo@x.example"), ods_cell(12, "00012", repeat=2), ods_cell(0.5, "0.50"),
+                    repeat=2),
+            ods_row(ods_cell("cy@x.example"), ods_cell(3, "3.00"), ods_cell(40, "40"), ods_cell(1, "001%")),
+        ],
+    })
+    frame = sr_frames.read_table(source, sheet="Leads")
+    assert frame.to_dict("list") == {
+        "email": ["ana@x.example", "bo@x.example", "bo@x.example", "cy@x.example"],
+        "zip": ["02001", "00012", "00012", "3"],
+        "phone": ["01512345678", "00012", "00012", "40"],
+        "score": ["5", "0.5", "0.5", "1"],  # only whole numbers padded with zeros are read as shown
+    }
+    assert sr_frames.read_table(source)["zip"].tolist() == ["007"]

@@ -78,3 +78,47 @@ def rich_workbook(path: Path, *, table: bool = True) -> Path:
     book.define_name("Leads!LocalName", "=Leads!$A$1")
     book.close()
     return path
+
+
+_ODS_NAMESPACES = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+                   'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+                   'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+_ODS_MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+    '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">'
+    '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+    '"application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+    'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+
+
+def ods_cell(value: str | float, shown: str | None = None, *, repeat: int = 1) -> str:
+    """One OpenDocument cell: text, or a number with the text the sheet shows for it."""
+    repeated = f' table:number-columns-repeated="{repeat}"' if repeat > 1 else ""
+    if isinstance(value, str):
+        return (f'<table:table-cell office:value-type="string"{repeated}>'
+                f'<text:p>{value}</text:p></table:table-cell>')
+    return (f'<table:table-cell office:value-type="float" office:value="{value}"{repeated}>'
+            f'<text:p>{value if shown is None else shown}</text:p></table:table-cell>')
+
+
+def ods_row(*cells: str, repeat: int = 1) -> str:
+    repeated = f' table:number-rows-repeated="{repeat}"' if repeat > 1 else ""
+    return f"<table:table-row{repeated}>{''.join(cells)}</table:table-row>"
+
+
+def ods_workbook(path: Path, sheets: dict[str, list[str]]) -> Path:
+    """An ``.ods`` file of ``{sheet name: rows}`` (rows from :func:`ods_row`), as small as
+    a spreadsheet application accepts: the mimetype, the manifest and the content."""
+    import zipfile
+
+    tables = "".join(f'<table:table table:name="{name}">{"".join(rows)}</table:table>'
+                     for name, rows in sheets.items())
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODS_NAMESPACES} '
+               f'office:version="1.3"><office:body><office:spreadsheet>{tables}'
+               "</office:spreadsheet></office:body></office:document-content>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
+                         compress_type=zipfile.ZIP_STORED)
+        archive.writestr("META-INF/manifest.xml", _ODS_MANIFEST)
+        archive.writestr("content.xml", content)
+    return path

@@ -7,8 +7,9 @@ before calamine inflates anything (see :mod:`sr_frames.files.limits`). ``.xls``,
 (file size; for the zipped ones the archive and its XML prologs).
 
 Every cell becomes the text its user sees, or ``None`` when empty: numbers never in
-scientific notation, zero-padded when their number format pads (``00000``), dates as
-ISO text, formulas as their cached value, errors (``#N/A``) empty.
+scientific notation, zero-padded when their number format pads (``00000``; in ``.xlsx``
+and ``.ods``, not ``.xls``, whose formats calamine does not report), dates as ISO text,
+formulas as their cached value, errors (``#N/A``) empty.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from python_calamine import CalamineWorkbook
 from sr_frames.errors import WorkbookError
 from sr_frames.files.grid import number_text, temporal_text
 from sr_frames.files.limits import WorkbookLimits, check_archive, over_limit, refuse_dtd
+from sr_frames.files.ods_shown import padded_numbers
 from sr_frames.files.package import Package, SheetRef
 from sr_frames.files.progress import RowsBar
 from sr_frames.files.sheet_scan import SheetFacts, scan_sheet
@@ -155,4 +157,9 @@ def other_grid(path: Path, sheet: str | None, limits: WorkbookLimits) -> tuple[s
     cells = len(rows) * max((len(r) for r in rows), default=0)
     if cells > limits.max_cells:
         raise over_limit(f"{path.name}, sheet {title!r}: its used range", cells, limits, "max_cells")
-    return title, [[v if type(v) is str and v else _text(v) for v in row] for row in rows]
+    grid = [[v if type(v) is str and v else _text(v) for v in row] for row in rows]
+    if path.suffix.lower() == ".ods" and grid:
+        for (row, column), shown in padded_numbers(path, title, len(grid), len(grid[0])).items():
+            if column < len(grid[row]):
+                grid[row][column] = shown
+    return title, grid
