@@ -15,6 +15,7 @@ shows a text starting with a zero and a digit.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import zipfile
 from pathlib import Path
@@ -24,7 +25,7 @@ from xml.parsers import expat
 from sr_frames.defaults import ODS_SCAN_CHUNK
 from sr_frames.errors import WorkbookError
 
-__all__ = ["padded_numbers"]
+__all__ = ["show_padded_numbers"]
 
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
@@ -57,15 +58,17 @@ def _shows_a_leading_zero(archive: zipfile.ZipFile) -> bool:
     return False
 
 
-def padded_numbers(path: Path, sheet: str, rows: int, columns: int) -> dict[tuple[int, int], str]:
-    """``{(row, column): text}`` (from 0, as the grid counts) for the numbers of ``sheet``
-    shown with leading zeros, within the first ``rows`` rows and ``columns`` columns."""
+def show_padded_numbers(path: Path, sheet: str, grid: list[list[str | None]]) -> None:
+    """Put in ``grid`` (the cells of ``sheet`` as read, from A1) the text ``sheet`` shows
+    for each number it shows with leading zeros."""
+    if not grid:
+        return
     try:
         with zipfile.ZipFile(path) as archive:
             if not _shows_a_leading_zero(archive):
-                return {}
+                return
             with archive.open("content.xml") as stream:
-                return _Sheet(sheet, rows, columns).read(stream)
+                _Sheet(sheet, grid).read(stream)
     except _Refused:
         raise WorkbookError(f"{path.name}: its content.xml declares a DTD or entities; refused",
                             limit="dtd") from None
@@ -80,31 +83,28 @@ class _Refused(Exception):
 
 class _Sheet:
     """Reads ``content.xml`` with expat's own callbacks (no element is built: a sheet of
-    100,000 rows is a million elements) for the cells :func:`padded_numbers` finds. Names
-    are matched by prefix, as the root element declares the OpenDocument namespaces."""
+    100,000 rows is a million elements), writing the numbers shown with leading zeros
+    into the grid as each row ends. Names are matched by prefix, as the root element
+    declares the OpenDocument namespaces; only the cells of the sheet asked for count."""
 
-    def __init__(self, sheet: str, rows: int, columns: int) -> None:
-        self.sheet, self.rows, self.columns = sheet, rows, columns
-        self.found: dict[tuple[int, int], str] = {}
+    def __init__(self, sheet: str, grid: list[list[str | None]]) -> None:
+        self.sheet, self.grid = sheet, grid
         self.this_row: list[tuple[int, str]] = []  # (column, text) of the row being read
         self.row = self.column = 0
         self.row_repeat = 1
         self.cell: tuple[str | None, int] | None = None  # a number cell's value and repeat
         self.text: list[str] | None = None
-        self.table: str | None = None
+        self.inside = False  # within the sheet asked for
         self.names: dict[str, str] = {}
 
-    def read(self, stream: IO[bytes]) -> dict[tuple[int, int], str]:
+    def read(self, stream: IO[bytes]) -> None:
         parser = expat.ParserCreate()
         parser.buffer_text = True
         parser.StartElementHandler, parser.EndElementHandler = self._start, self._end
         parser.CharacterDataHandler = self._characters
         parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = self._refuse
-        try:
+        with contextlib.suppress(StopIteration):  # raised when the sheet ends
             parser.ParseFile(stream)
-        except StopIteration:  # the sheet ended: the rest is not needed
-            return self.found
-        return {}
 
     @staticmethod
     def _refuse(*_: object) -> None:
@@ -125,16 +125,18 @@ class _Sheet:
         if not names:
             self._prefixes(attributes)
             names = self.names
-        if name == names["cell"] or name == names["covered"]:
+        if name == names["table"]:
+            self.inside = attributes.get(names["name"]) == self.sheet
+        elif not self.inside:
+            return
+        elif name == names["cell"] or name == names["covered"]:
             repeat = int(attributes.get(names["columns"], "1"))
-            if attributes.get(names["type"]) == "float" and self.row < self.rows:
+            if attributes.get(names["type"]) == "float" and self.row < len(self.grid):
                 self.cell, self.text = (attributes.get(names["value"]), repeat), []
             else:
                 self.column += repeat
         elif name == names["row"]:
             self.row_repeat = int(attributes.get(names["rows"], "1"))
-        elif name == names["table"]:
-            self.table = attributes.get(names["name"])
 
     def _characters(self, data: str) -> None:
         if self.text is not None:
@@ -142,18 +144,21 @@ class _Sheet:
 
     def _end(self, name: str) -> None:
         names = self.names
+        if not self.inside:
+            return
         if self.cell is not None and (name == names["cell"] or name == names["covered"]):
             (value, repeat), shown = self.cell, "".join(self.text or ())
             if _shown_padded(shown, value):
-                self.this_row += [(at, shown) for at in
-                                  range(self.column, min(self.column + repeat, self.columns))]
+                width = len(self.grid[self.row])
+                self.this_row += [(at, shown) for at in range(self.column, min(self.column + repeat, width))]
             self.column += repeat
             self.cell = self.text = None
         elif name == names["row"]:
-            for again in range(self.row, min(self.row + self.row_repeat, self.rows)) if self.this_row else ():
-                self.found.update({(again, at): text for at, text in self.this_row})
+            last = min(self.row + self.row_repeat, len(self.grid)) if self.this_row else self.row
+            for cells in self.grid[self.row:last]:
+                for at, text in self.this_row:
+                    if at < len(cells):
+                        cells[at] = text
             self.row, self.column, self.this_row = self.row + self.row_repeat, 0, []
         elif name == names["table"]:
-            if self.table == self.sheet:
-                raise StopIteration
-            self.found, self.row = {}, 0
+            raise StopIteration

@@ -26,7 +26,7 @@ from python_calamine import CalamineWorkbook
 from sr_frames.errors import WorkbookError
 from sr_frames.files.grid import number_text, temporal_text
 from sr_frames.files.limits import WorkbookLimits, check_archive, over_limit, refuse_dtd
-from sr_frames.files.ods_shown import padded_numbers
+from sr_frames.files.ods_shown import show_padded_numbers
 from sr_frames.files.package import Package, SheetRef
 from sr_frames.files.progress import RowsBar
 from sr_frames.files.sheet_scan import SheetFacts, scan_sheet
@@ -158,8 +158,6 @@ def other_grid(path: Path, sheet: str | None, limits: WorkbookLimits) -> tuple[s
     if cells > limits.max_cells:
         raise over_limit(f"{path.name}, sheet {title!r}: its used range", cells, limits, "max_cells")
     grid = [[v if type(v) is str and v else _text(v) for v in row] for row in rows]
-    if path.suffix.lower() == ".ods" and grid:
-        for (row, column), shown in padded_numbers(path, title, len(grid), len(grid[0])).items():
-            if column < len(grid[row]):
-                grid[row][column] = shown
+    if path.suffix.lower() == ".ods":
+        show_padded_numbers(path, title, grid)
     return title, grid
