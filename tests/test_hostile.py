@@ -52,11 +52,22 @@ Handler = Callable[[web.Request, bytes], Awaitable[web.StreamResponse]]
 
 
 @contextlib.contextmanager
-def serve(handler: Handler, *, ssl_context: Any = None) -> Iterator[Server]:
-    """Run ``handler(request, body)`` for every request on 127.0.0.1 in a thread."""
+def loop_in_a_thread() -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop running in a thread of its own, stopped and closed afterwards."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
+    try:
+        yield loop
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
+
+
+@contextlib.contextmanager
+def serve(handler: Handler, *, ssl_context: Any = None) -> Iterator[Server]:
+    """Run ``handler(request, body)`` for every request on 127.0.0.1 in a thread."""
     server = Server("")
 
     async def record(request: web.Request) -> web.StreamResponse:
@@ -75,14 +86,12 @@ def serve(handler: Handler, *, ssl_context: Any = None) -> Iterator[Server]:
         server.url = f"{'https' if ssl_context else 'http'}://127.0.0.1:{port}"
         return runner
 
-    runner = asyncio.run_coroutine_threadsafe(start(), loop).result()
-    try:
-        yield server
-    finally:
-        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result()
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join()
-        loop.close()
+    with loop_in_a_thread() as loop:
+        runner = asyncio.run_coroutine_threadsafe(start(), loop).result()
+        try:
+            yield server
+        finally:
+            asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result()
 
 
 def logs_in(answer: Handler) -> Handler:
@@ -342,20 +351,25 @@ def test_no_proxy_and_loopback_addresses_are_never_proxied(sandbox, monkeypatch)
     assert seen == []
 
 
-@pytest.fixture(scope="module")
-def self_signed(tmp_path_factory):
-    """A certificate for 127.0.0.1 signed by nobody a system trusts: (cert, key) paths."""
+def certificate(folder: pathlib.Path, subject_alt_name: str) -> tuple[pathlib.Path, pathlib.Path]:
+    """A certificate for ``subject_alt_name`` (``IP:...`` or ``DNS:...``) signed by nobody a
+    system trusts: (cert, key) paths in ``folder``."""
     import shutil
     import subprocess
 
     if shutil.which("openssl") is None:
         pytest.skip("the openssl command makes the test certificate")
-    folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
-                    "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+                    "-out", str(cert), "-days", "2", "-subj", f"/CN={subject_alt_name.split(':', 1)[1]}",
+                    "-addext", f"subjectAltName={subject_alt_name}"], check=True, capture_output=True)
     return cert, key
+
+
+@pytest.fixture(scope="module")
+def self_signed(tmp_path_factory):
+    """A certificate for 127.0.0.1 signed by nobody a system trusts: (cert, key) paths."""
+    return certificate(tmp_path_factory.mktemp("tls"), "IP:127.0.0.1")
 
 
 @contextlib.contextmanager
@@ -409,9 +423,6 @@ def connect_proxy(port: int) -> Iterator[tuple[list[str], str]]:
     127.0.0.1:``port`` (whatever host was asked for), as a company proxy does for HTTPS;
     records the CONNECT lines and everything else it was asked."""
     asked: list[str] = []
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
 
     async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError):
@@ -438,31 +449,19 @@ def connect_proxy(port: int) -> Iterator[tuple[list[str], str]]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    server = asyncio.run_coroutine_threadsafe(
-        asyncio.start_server(tunnel, "127.0.0.1", 0), loop).result()
-    try:
-        yield asked, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    finally:
-        asyncio.run_coroutine_threadsafe(stop(), loop).result()
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join()
-        loop.close()
+    with loop_in_a_thread() as loop:
+        server = asyncio.run_coroutine_threadsafe(
+            asyncio.start_server(tunnel, "127.0.0.1", 0), loop).result()
+        try:
+            yield asked, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        finally:
+            asyncio.run_coroutine_threadsafe(stop(), loop).result()
 
 
 @pytest.fixture(scope="module")
 def company_host_certificate(tmp_path_factory):
     """A certificate for ``api.salesrocks.test`` signed by nobody a system trusts."""
-    import shutil
-    import subprocess
-
-    if shutil.which("openssl") is None:
-        pytest.skip("the openssl command makes the test certificate")
-    folder = tmp_path_factory.mktemp("tls-host")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
-                    "-out", str(cert), "-days", "2", "-subj", "/CN=api.salesrocks.test",
-                    "-addext", "subjectAltName=DNS:api.salesrocks.test"], check=True, capture_output=True)
-    return cert, key
+    return certificate(tmp_path_factory.mktemp("tls-host"), "DNS:api.salesrocks.test")
 
 
 def test_https_goes_through_the_proxy_in_a_tunnel_with_the_company_ca(
