@@ -145,7 +145,7 @@ def library_ca_bundle() -> str | None:
     """The CA bundle given to this library itself (``configure()``, a task's carried
     settings, ``SALESROCKS_CA_BUNDLE``), leaving out ``REQUESTS_CA_BUNDLE`` and
     ``SSL_CERT_FILE``: those describe this machine, and another machine has its own."""
-    for layer in (_carried.get() or Settings(), _configured):
+    for layer in (_carried_layer(), _configured):
         if layer.ca_bundle:
             return layer.ca_bundle
     return os.environ.get(ENV_CA_BUNDLE) or None
@@ -187,7 +187,7 @@ def settings(**overrides: Any) -> Settings:
         if name in overrides:
             overrides[name] = as_secret(overrides[name])
     given = Settings(**{k: v for k, v in overrides.items() if v is not None})
-    layers = (given, _carried.get() or Settings(), _configured, _from_environment())
+    layers = (given, _carried_layer(), _configured, _from_environment())
     merged = given
     for lower in layers[1:]:
         merged = merged.merged_over(lower)
@@ -195,6 +195,13 @@ def settings(**overrides: Any) -> Settings:
 
 
 _carried: ContextVar[Settings | None] = ContextVar("sr_frames_carried_settings", default=None)
+
+
+_NOTHING_CARRIED = Settings()  # frozen: one empty layer serves every call
+
+
+def _carried_layer() -> Settings:
+    return _carried.get() or _NOTHING_CARRIED
 
 
 @contextlib.contextmanager

@@ -16,7 +16,7 @@ import contextlib
 import hashlib
 import hmac
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sr_frames import config
@@ -65,30 +65,19 @@ class WorkerSettings:
     def resolve(cls) -> WorkerSettings:
         """This process's effective settings (``configure()`` over the environment)."""
         s = config.settings()
-        return cls(
-            base_url=s.resolved_base_url, cache_dir=str(s.resolved_cache_dir),
-            username=s.username, password=_seal(s.password), token=_seal(s.token),
-            max_concurrency=s.max_concurrency, rate_limit=s.rate_limit,
-            max_retries=s.max_retries, timeout=s.timeout,
-            retry_after_ceiling=s.retry_after_ceiling, batch_size=s.batch_size,
-            ca_bundle=config.library_ca_bundle(), max_answer_bytes=s.max_answer_bytes,
-            cache_scope=s.cache_scope)
+        carried = {name: getattr(s, name) for name in _CARRIED}
+        carried.update(base_url=s.resolved_base_url, cache_dir=str(s.resolved_cache_dir),
+                       ca_bundle=config.library_ca_bundle())
+        return cls(username=s.username, password=_seal(s.password), token=_seal(s.token), **carried)
 
     def _public(self) -> tuple[Any, ...]:
-        return (self.base_url, self.cache_dir, self.username, self.max_concurrency,
-                self.rate_limit, self.max_retries, self.timeout, self.retry_after_ceiling,
-                self.batch_size, self.ca_bundle, self.max_answer_bytes, self.cache_scope)
+        return (self.username, *(getattr(self, name) for name in _CARRIED))
 
     def applied(self) -> contextlib.AbstractContextManager[None]:
         """These settings as the running task's own (:func:`sr_frames.config.carried`),
         credentials aside (:meth:`client` passes those): the cache scope its keys are
         built under, the CA bundle and answer cap of its client, the batch size."""
-        return config.carried(config.Settings(
-            base_url=self.base_url, cache_dir=self.cache_dir, max_concurrency=self.max_concurrency,
-            rate_limit=self.rate_limit, max_retries=self.max_retries, timeout=self.timeout,
-            retry_after_ceiling=self.retry_after_ceiling, batch_size=self.batch_size,
-            ca_bundle=self.ca_bundle, max_answer_bytes=self.max_answer_bytes,
-            cache_scope=self.cache_scope))
+        return config.carried(config.Settings(**{name: getattr(self, name) for name in _CARRIED}))
 
     def _fingerprints(self) -> tuple[str | None, ...]:
         """Tell credentials apart without showing them: Dask reuses an expression whose
@@ -110,12 +99,17 @@ class WorkerSettings:
 
     def client(self, limiter: Any = None) -> Client:
         """A blocking client with these settings (the worker's own fill the gaps)."""
-        return Client(
-            username=self.username, password=_reveal(self.password), token=_reveal(self.token),
-            base_url=self.base_url, max_concurrency=self.max_concurrency,
-            rate_limit=self.rate_limit, max_retries=self.max_retries, timeout=self.timeout,
-            retry_after_ceiling=self.retry_after_ceiling, ca_bundle=self.ca_bundle,
-            max_answer_bytes=self.max_answer_bytes, limiter=limiter)
+        return Client(username=self.username, password=_reveal(self.password),
+                      token=_reveal(self.token), limiter=limiter,
+                      **{name: getattr(self, name) for name in _OF_THE_CLIENT})
+
+
+_CREDENTIALS = ("username", "password", "token")
+_CARRIED = tuple(f.name for f in fields(WorkerSettings) if f.name not in _CREDENTIALS)
+"""Every setting but the credentials: the layer a task runs under (:meth:`WorkerSettings.applied`)."""
+_OF_THE_CLIENT = ("base_url", "max_concurrency", "rate_limit", "max_retries", "timeout",
+                  "retry_after_ceiling", "ca_bundle", "max_answer_bytes")
+"""The settings a :class:`Client` takes as arguments."""
 
 
 def _seal(secret: config.Secret | None) -> _Sealed | None:
