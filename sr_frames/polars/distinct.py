@@ -81,13 +81,14 @@ def describe(columns: Sequence[str], verb: str, args: tuple[Any, ...],
                     result_schema(job.plan.endpoint, kwargs.get("prefix", "")))
 
 
-def _in_order_of_first_appearance(codes: np.ndarray) -> bool:
-    """Whether ``codes`` number their values as they first appear: 0 first, and each
-    row's code at most one more than every code before it."""
+def _numbered_in_order(codes: np.ndarray) -> int | None:
+    """How many values ``codes`` number, when they number them as they first appear (0
+    first, each row's code at most one more than every code before it); else ``None``."""
     if not len(codes):
-        return True
+        return 0
     highest = np.maximum.accumulate(codes)
-    return bool(codes[0] == 0 and (codes[1:] <= highest[:-1] + 1).all())
+    in_order = codes[0] == 0 and (codes[1:] <= highest[:-1] + 1).all()
+    return int(highest[-1]) + 1 if in_order else None
 
 
 def _text_codes(text: pl.Series) -> tuple[pl.Series, pl.Series]:
@@ -103,9 +104,7 @@ def _text_codes(text: pl.Series) -> tuple[pl.Series, pl.Series]:
         categorical = text.cast(pl.Categorical(own))
         values = own.to_series()  # code i names values[i]; read while the column holds them
         codes = categorical.to_physical()
-        present = codes.drop_nulls().to_numpy()
-        numbered = present.max() + 1 if len(present) else 0
-        if _in_order_of_first_appearance(present) and len(values) == numbered:
+        if _numbered_in_order(codes.drop_nulls().to_numpy()) == len(values):
             return codes, values
     values = text.unique(maintain_order=True).drop_nulls()
     return text.cast(pl.Enum(values)).to_physical(), values
