@@ -29,7 +29,6 @@ __all__ = ["show_padded_numbers"]
 
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
-_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 _PADDED = re.compile(r"0[0-9]+")
 
 
@@ -113,12 +112,12 @@ class _Sheet:
     def _prefixes(self, attributes: dict[str, str]) -> None:
         prefix = {uri: name.partition(":")[2] for name, uri in attributes.items()
                   if name.startswith("xmlns:")}
-        table, office, text = (prefix.get(uri, "") for uri in (_TABLE, _OFFICE, _TEXT))
+        table, office = (prefix.get(uri, "") for uri in (_TABLE, _OFFICE))
         self.names = {"table": f"{table}:table", "row": f"{table}:table-row",
                       "cell": f"{table}:table-cell", "covered": f"{table}:covered-table-cell",
                       "name": f"{table}:name", "columns": f"{table}:number-columns-repeated",
                       "rows": f"{table}:number-rows-repeated", "type": f"{office}:value-type",
-                      "value": f"{office}:value", "p": f"{text}:p"}
+                      "value": f"{office}:value"}
 
     def _start(self, name: str, attributes: dict[str, str]) -> None:
         names = self.names
