@@ -377,7 +377,7 @@ def test_rows_written_together_read_back_as_single_sets_do(cache):
 
 
 def test_a_large_batch_with_a_repeated_address_keeps_every_row_and_the_last_answer(cache):
-    # 301 rows: statements of 128, 128, 32, 8, 4 and 1 rows; one address twice in a batch
+    # 301 rows: statements of 128, 128 and 45 rows; one address twice in a batch
     keys = [email_key(f"person{i}@example.com") for i in range(300)]
     rows = [cache.row(VERIFY_EMAIL, key, {"answer": i}) for i, key in enumerate(keys)]
     rows.append(cache.row(VERIFY_EMAIL, keys[5], {"answer": "again"}))
@@ -444,6 +444,20 @@ def test_a_full_batch_is_committed_at_once_and_flush_commits_the_rest(cache):
     writes.flush()
     assert len(cache.get_many(keys)) == 4
     writes.close()
+
+
+def test_the_writer_culls_expired_rows_once_when_it_stops(cache):
+    old = email_key("old@example.com")
+    cache.set(VERIFY_EMAIL, old, {"answer": 1})
+    cache._cache._sql("UPDATE Cache SET expire_time = 1 WHERE key = ?", (old,))
+    writes = WriteBehind(cache, window=0.01)
+    keys = [email_key(f"p{i}@example.com") for i in range(3)]
+    for key in keys:
+        writes.add(VERIFY_EMAIL, key, {"answer": key})
+    writes.flush()
+    assert len(cache._cache) == 4  # committed, and the expired row still there
+    writes.close()
+    assert len(cache._cache) == 3 and len(cache.get_many(keys)) == 3
 
 
 KILLED_RUN = """

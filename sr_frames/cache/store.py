@@ -11,7 +11,7 @@ a miss or writes nothing, and one :class:`CacheWarning` per cache object says so
 directory that can be read but not written is read (:mod:`sr_frames.cache.readonly`),
 never written, with one warning. Files are 0600 in a 0700 directory. Every ``set`` is
 committed before it returns, so a killed process keeps it; ``write_rows`` commits many
-answers in one transaction (see :mod:`.write_behind`).
+answers in one statement (see :mod:`.write_behind`).
 """
 
 from __future__ import annotations
@@ -73,11 +73,11 @@ _UPSERT_ON_CONFLICT = (
     " tag = excluded.tag, size = 0, mode = excluded.mode, filename = NULL, value = excluded.value"
 )
 # Rows a statement holds (CACHE_ROWS_PER_UPSERT): 7 parameters each, under SQLite's
-# oldest limit of 999. A batch is written as statements of 128, 64, ... 1 rows, so at
-# most 8 distinct statements
-# exist (each prepared once per connection) and SQLite runs one step per statement:
-# ``executemany`` would take one step per row, each giving up and taking back the GIL,
-# which costs the event loop's thread a switch per answer.
+# oldest limit of 999. A batch is written as statements of 128 rows and one of the rest,
+# so SQLite runs one step per 128 rows: each step gives up the GIL and takes it back,
+# which costs the event loop's thread a switch (``executemany`` would take one step a
+# row). A statement is prepared once per size and connection (Python's sqlite3 keeps the
+# last 128 used); batches of one run are of similar sizes.
 
 
 @functools.cache
@@ -87,15 +87,10 @@ def _upsert(rows: int) -> str:
 
 
 def _upsert_chunks(rows: Sequence[Row]) -> Iterator[tuple[str, list[Any]]]:
-    """``(statement, parameters)`` pairs storing ``rows``: chunks of 128, then the rest
-    split into powers of two."""
-    start, size = 0, CACHE_ROWS_PER_UPSERT
-    while start < len(rows):
-        while size > len(rows) - start:
-            size //= 2
-        chunk = rows[start:start + size]
-        yield _upsert(size), [value for row in chunk for value in row]
-        start += size
+    """``(statement, parameters)`` pairs storing ``rows``: chunks of 128, then the rest."""
+    for start in range(0, len(rows), CACHE_ROWS_PER_UPSERT):
+        chunk = rows[start:start + CACHE_ROWS_PER_UPSERT]
+        yield _upsert(len(chunk)), [value for row in chunk for value in row]
 
 
 _CULL = (  # only rows without a file: ours never have one
@@ -376,19 +371,34 @@ class ResponseCache:
         text = _encode(value)
         return (key, now, None if ttl is None else now + ttl, now, endpoint.method, MODE_RAW, text)
 
-    def write_rows(self, rows: Sequence[Row]) -> None:
-        """Store ``rows`` (from :meth:`row`) in one transaction, committed before this
-        returns: one commit for many answers instead of one each. Rows land as
-        :meth:`set` writes them; expired rows are culled as diskcache culls. A failing
-        cache, or a read-only one, writes nothing and warns."""
+    def write_rows(self, rows: Sequence[Row], *, cull: bool = True) -> None:
+        """Store ``rows`` (from :meth:`row`), committed before this returns: one
+        statement, which SQLite runs as one transaction, for up to
+        :data:`~sr_frames.defaults.CACHE_ROWS_PER_UPSERT` rows. Rows land as :meth:`set`
+        writes them. With ``cull``, expired rows are then culled as diskcache culls
+        (a caller writing often may cull once, with :meth:`cull`). A failing cache, or a
+        read-only one, writes nothing and warns."""
         if self._cache is None or isinstance(self._cache, ReadOnlyTable) or not rows:
             return
         try:
-            with interrupts_held(), self._cache.transact():
+            with interrupts_held():
+                # no BEGIN ... COMMIT around them: each statement is atomic on its own, and
+                # every extra statement is one more hand-over of the GIL to another thread
                 connection = self._cache._con
                 for statement, parameters in _upsert_chunks(rows):
                     connection.execute(statement, parameters)
-                connection.execute(_CULL, (time.time(), CACHE_CULL_PER_ROW * len(rows)))
+        except _FAILURES as error:
+            self._warn(error, "writing")
+        if cull:
+            self.cull(len(rows))
+
+    def cull(self, written: int) -> None:
+        """Remove expired rows, as many as diskcache would after ``written`` writes."""
+        if self._cache is None or isinstance(self._cache, ReadOnlyTable) or written <= 0:
+            return
+        try:
+            with interrupts_held():
+                self._cache._con.execute(_CULL, (time.time(), CACHE_CULL_PER_ROW * written))
         except _FAILURES as error:
             self._warn(error, "writing")
 

@@ -3,14 +3,18 @@
 Committing every answer on its own costs a SQLite transaction each, on the event
 loop's thread: a few hundred microseconds during which no other answer is read, more
 than the request itself costs the client. :class:`WriteBehind` hands the answers of a
-run to a writer thread of its own, which commits them together: the first answer of a
-batch starts a window of ``window`` seconds (50 ms by default,
+run to a writer thread of its own, which commits them together: the first answer after
+a quiet spell starts a window of ``window`` seconds (50 ms by default,
 :data:`~sr_frames.defaults.CACHE_WRITE_WINDOW`), and the batch is committed when it
-ends, or at once when ``max_rows`` answers are waiting. SQLite does its work without
-holding the GIL, so the event loop goes on reading answers meanwhile.
+ends, or at once when ``max_rows`` answers are waiting. While answers keep coming, the
+writer sleeps one window after each commit and then commits whatever came meanwhile,
+so it wakes once a batch, not twice. SQLite does its work without holding the GIL, so
+the event loop goes on reading answers meanwhile; the expired rows of the cache are
+culled once, when the writer stops.
 
 What this promises: while the process lives, every answer is committed within
-``window`` seconds of being added (plus however late a busy machine wakes the writer);
+``window`` seconds of being added, plus the time of one commit (and however late a busy
+machine wakes the writer);
 :meth:`WriteBehind.flush` commits everything added so far before it returns, and
 :meth:`WriteBehind.close` does so and stops the thread. A run calls them when its
 sending ends, also on Ctrl-C or cancellation, so an interrupted run loses nothing; a
@@ -47,6 +51,7 @@ class WriteBehind:
         self._changed = threading.Condition(threading.Lock())
         self._closing = False
         self._urgent = 0  # flush() calls waiting: write what is there now
+        self._idle = False  # the writer waits for a first answer: wake it when one comes
         self._thread: threading.Thread | None = None
 
     def add(self, endpoint: Endpoint, key: str, value: Any, *, not_found: bool = False) -> None:
@@ -71,7 +76,7 @@ class WriteBehind:
             self._thread = threading.Thread(target=self._write_loop, daemon=True,
                                             name="sr_frames-cache-writer")
             self._thread.start()
-        if len(self._rows) == 1 or len(self._rows) >= self.max_rows:
+        if self._idle or len(self._rows) >= self.max_rows:
             self._changed.notify_all()
 
     def flush(self) -> None:
@@ -102,28 +107,40 @@ class WriteBehind:
         return self._added - self._written
 
     def _write_loop(self) -> None:
+        lingered = False  # whether the writer has just slept one window after a commit
         try:
             while True:
                 with self._changed:
-                    rows = self._next_batch()
+                    rows = self._next_batch(lingered)
                     if rows is None:
                         return
                 try:
-                    self.cache.write_rows(rows)  # a failing cache warns; its rows are dropped
+                    self.cache.write_rows(rows, cull=False)  # a failing cache warns; rows dropped
                 finally:
                     with self._changed:
                         self._written += len(rows)
                         self._changed.notify_all()
+                self._linger()
+                lingered = True
         finally:
+            self.cache.cull(self._written)  # as diskcache would have, once for the whole run
             self.cache.close()  # this thread's own database connection
 
-    def _next_batch(self) -> list[Row] | None:
-        """Wait (holding the condition) for a batch that is due; ``None`` to stop."""
+    def _linger(self) -> None:
+        """Sleep one window after a commit unless something is due at once; the answers
+        that come meanwhile are then committed together, without waking the writer."""
+        with self._changed:
+            if not (self._urgent or self._closing or len(self._rows) >= self.max_rows):
+                self._changed.wait(self.window)
+
+    def _next_batch(self, lingered: bool) -> list[Row] | None:
+        """Wait (holding the condition) for a batch that is due; ``None`` to stop. After
+        a linger, whatever is waiting is due: none of it has waited longer than a window."""
         while True:
             waiting = len(self._rows)
             if waiting:
                 due = self._since + self.window
-                if (waiting >= self.max_rows or self._urgent or self._closing
+                if (lingered or waiting >= self.max_rows or self._urgent or self._closing
                         or time.monotonic() >= due):
                     # at most max_rows a transaction; the rest keep the older window
                     rows, self._rows = self._rows[:self.max_rows], self._rows[self.max_rows:]
@@ -132,4 +149,8 @@ class WriteBehind:
             elif self._closing:
                 return None
             else:
-                self._changed.wait()
+                self._idle, lingered = True, False
+                try:
+                    self._changed.wait()
+                finally:
+                    self._idle = False
