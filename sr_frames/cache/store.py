@@ -38,6 +38,7 @@ from sr_frames.cache.rows import raw_rows
 from sr_frames.defaults import CACHE_CULL_PER_ROW, CACHE_LOCK_TIMEOUT, CACHE_ROWS_PER_UPSERT
 from sr_frames.endpoints import Endpoint
 from sr_frames.endpoints import endpoint as find_endpoint
+from sr_frames.json_text import encode
 
 __all__ = [
     "MISSING",
@@ -151,14 +152,15 @@ class JSONOnlyDisk(Disk):
             raise _RefusedRow("a row that is not valid JSON") from None
 
 
-# one encoder for every row: ``json.dumps`` with options builds a new one each call
+# json's encoder for the rows orjson cannot write as json would (see sr_frames.json_text);
+# one for every row: ``json.dumps`` with options builds a new one each call
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _encode(value: Any) -> str:
     """The JSON text a row holds (as :meth:`JSONOnlyDisk.store` writes it); ``TypeError``
     for a value JSON cannot hold."""
-    return _ENCODER.encode(value)
+    return encode(value, _ENCODER)
 
 
 # what a failing cache raises; anything else is a caller's mistake and propagates

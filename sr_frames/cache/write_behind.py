@@ -26,26 +26,39 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-from sr_frames.cache.store import ResponseCache, Row
 from sr_frames.defaults import CACHE_WRITE_BATCH, CACHE_WRITE_WINDOW
 from sr_frames.endpoints import Endpoint
 
-__all__ = ["WriteBehind"]
+__all__ = ["RowStore", "WriteBehind"]
+
+
+class RowStore(Protocol):
+    """Where :class:`WriteBehind` writes: a :class:`~sr_frames.cache.store.ResponseCache`,
+    or the stand-in a Dask worker uses for the cache of the process that started it."""
+
+    def row(self, endpoint: Endpoint, key: str, value: Any, *, not_found: bool = False) -> Any: ...
+
+    def write_rows(self, rows: Sequence[Any], *, cull: bool = True) -> None: ...
+
+    def cull(self, written: int) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class WriteBehind:
-    """Batches answers for one :class:`ResponseCache`; ``add`` from any thread.
+    """Batches answers for one :class:`RowStore`; ``add`` from any thread.
 
     The writer thread starts with the first answer and ends at :meth:`close` (a daemon
     thread, so a forgotten close never keeps the interpreter alive).
     """
 
-    def __init__(self, cache: ResponseCache, *, window: float = CACHE_WRITE_WINDOW,
+    def __init__(self, cache: RowStore, *, window: float = CACHE_WRITE_WINDOW,
                  max_rows: int = CACHE_WRITE_BATCH) -> None:
         self.cache, self.window, self.max_rows = cache, window, max_rows
-        self._rows: list[Row] = []
+        self._rows: list[Any] = []
         self._since = 0.0  # when the oldest waiting answer was added
         self._added = self._written = 0  # answers so far: queued, committed (or given up)
         self._changed = threading.Condition(threading.Lock())
@@ -65,7 +78,7 @@ class WriteBehind:
         if late:  # an answer arriving after close (a cancelled run's last one): written now
             self.cache.write_rows([row])
 
-    def _enqueue(self, row: Row) -> None:
+    def _enqueue(self, row: Any) -> None:
         """Queue ``row`` and wake the writer when a window starts or a batch is full
         (the caller holds the condition)."""
         if not self._rows:
@@ -133,7 +146,7 @@ class WriteBehind:
             if not (self._urgent or self._closing or len(self._rows) >= self.max_rows):
                 self._changed.wait(self.window)
 
-    def _next_batch(self, lingered: bool) -> list[Row] | None:
+    def _next_batch(self, lingered: bool) -> list[Any] | None:
         """Wait (holding the condition) for a batch that is due; ``None`` to stop. After
         a linger, whatever is waiting is due: none of it has waited longer than a window."""
         while True:

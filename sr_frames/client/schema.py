@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import json
 import numbers
-import sys
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
 from sr_frames.client.retry import parse_retry_after
 from sr_frames.config import Secret
-from sr_frames.defaults import SHARED_TEXT_MAX
 from sr_frames.endpoints import TOKEN, Endpoint, Field
 from sr_frames.errors import InvalidResponseError, RateLimitError, RequestValidationError, error_for_status
+from sr_frames.json_text import decode_shared, encode
 
 __all__ = [
     "NOT_JSON",
@@ -92,7 +91,7 @@ def conceal(ep: Endpoint, body: Mapping[str, Any]) -> Mapping[str, Any]:
 def wire_body(ep: Endpoint, body: Mapping[str, Any]) -> Secret:
     """The checked body of ``ep`` as the JSON text to send, wrapped: secrets are revealed
     only inside the JSON encoder, never into a variable."""
-    return Secret(_WIRE_ENCODER.encode(validate_body(ep, body)))
+    return Secret(encode(validate_body(ep, body), _WIRE_ENCODER, _revealed))
 
 
 def _revealed(value: Any) -> Any:
@@ -189,34 +188,10 @@ def read_answer(ep: Endpoint, status: int, raw: bytes, retry_after: str | None, 
     if status >= 400:
         raise error_for_status(status, service_message(raw, status), path=ep.path)
     try:
-        body = json.loads(raw)
-    except ValueError:
+        body = decode_shared(raw)
+    except (ValueError, RecursionError):
         body = NOT_JSON
     problem = shape_problem(ep, body, status)
     if problem:
         raise InvalidResponseError(f"{ep.path} answered {status} with {problem}")
-    return _shared_texts(body)
-
-
-def _shared_texts(body: Any) -> Any:
-    """``body`` with its keys and short texts interned.
-
-    Each answer is decoded on its own, so ten thousand answers would otherwise hold ten
-    thousand copies of every key and of every repeated word ("Valid", "Yes"); shared,
-    they take half the memory while the run builds its result columns.
-    """
-    # JSON gives exact types; a short text or a number is settled inline, without a call
-    if type(body) is dict:
-        return {_intern(k): (_intern(v) if type(v) is str and len(v) <= SHARED_TEXT_MAX
-                             else _shared_texts(v) if type(v) in _CONTAINERS else v)
-                for k, v in body.items()}
-    if type(body) is list:
-        return [(_intern(v) if type(v) is str and len(v) <= SHARED_TEXT_MAX
-                 else _shared_texts(v) if type(v) in _CONTAINERS else v) for v in body]
-    if type(body) is str and len(body) <= SHARED_TEXT_MAX:
-        return _intern(body)
     return body
-
-
-_intern = sys.intern
-_CONTAINERS = (dict, list)

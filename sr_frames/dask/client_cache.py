@@ -27,7 +27,7 @@ import concurrent.futures
 import threading
 import uuid
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sr_frames.cache.store import CacheWarning, ResponseCache
@@ -139,9 +139,10 @@ class ClientCache:
         """One answer for :meth:`write_rows` (checked by the desk when it stores it)."""
         return (endpoint.method, key, value, not_found)
 
-    def write_rows(self, rows: list[tuple[str, str, Any, bool]]) -> None:
+    def write_rows(self, rows: Sequence[tuple[str, str, Any, bool]], *, cull: bool = True) -> None:
         """Hand ``rows`` (from :meth:`row`) to the desk; returns once they are stored (a
-        failure warns: the answers are still in the results)."""
+        failure warns: the answers are still in the results). The desk culls expired
+        rows as it stores them, so ``cull`` is not needed."""
         for start in range(0, len(rows), DASK_STORE_CHUNK):
             try:
                 self._store(list(rows[start:start + DASK_STORE_CHUNK]))
@@ -149,6 +150,9 @@ class ClientCache:
                 warnings.warn(f"answers could not all be stored in the cache of the process "
                               f"that started the computation: {error}", CacheWarning, stacklevel=2)
                 return
+
+    def cull(self, written: int) -> None:
+        """Nothing to do: the desk's cache culls as it stores."""
 
     def set(self, endpoint: Endpoint, key: str, value: Any, *, not_found: bool = False) -> None:
         with self._lock:

@@ -52,8 +52,9 @@ class RunOptions:
     cache_dir: str | None = None
     store: Callable[[], Any] | None = None
     """Opens the cache a run reads and writes, in place of ``ResponseCache(cache_dir)``:
-    anything with its ``get_many``, ``set`` and ``close`` (Dask workers use the cache of
-    the process that started the computation this way)."""
+    anything with its ``get_many`` and the methods of a
+    :class:`~sr_frames.cache.write_behind.RowStore` (Dask workers use the cache of the
+    process that started the computation this way)."""
     announce: bool = True
     """Show the report when done (a caller running several plans shows one of its own)."""
 
