@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -66,6 +67,37 @@ def test_a_plain_script_runs_cleanly(sandbox, tmp_path):
     assert sum(json.loads(done.stdout).values()) == 50
     assert "Unclosed" not in done.stderr and "ResourceWarning" not in done.stderr, done.stderr
     assert sandbox.count("verify_email") == 50
+
+
+def threads_seen_during(action):
+    """The names of every thread alive at some moment while ``action()`` ran."""
+    seen, done = set(), threading.Event()
+
+    def watch():
+        while not done.is_set():
+            seen.update(t.name for t in threading.enumerate())
+            time.sleep(0.001)
+
+    watcher = threading.Thread(target=watch, name="watcher")
+    watcher.start()
+    try:
+        action()
+    finally:
+        done.set()
+        watcher.join()
+    return seen - {"watcher", threading.current_thread().name}
+
+
+def test_a_script_sends_from_its_own_thread_and_a_client_from_the_clients(sandbox):
+    sandbox.configure(latency_ms=20)
+    leads = pd.DataFrame({"email": [f"person{i}@example.com" for i in range(64)]})
+    alone = threads_seen_during(lambda: leads.salesrocks.verify_emails(progress=False, cache=False))
+    assert "sr-frames-loop" not in alone  # no second thread to wake for every answer
+    with sr_frames.Client() as client:
+        given = threads_seen_during(lambda: leads.salesrocks.verify_emails(
+            progress=False, cache=False, client=client))
+    assert "sr-frames-loop" in given  # a Client keeps its loop, and its pool, between calls
+    assert sandbox.count("verify_email") == 128
 
 
 def test_a_killed_run_loses_nothing_it_was_answered(sandbox, tmp_path):

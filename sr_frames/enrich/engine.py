@@ -226,10 +226,17 @@ def _running(plan: Plan, verb: str, options: RunOptions, aclient: AsyncClient) -
 def run(plan: Plan, verb: str, options: RunOptions, client: Client | None = None) -> RunReport:
     """Run ``plan`` from synchronous code (a script, a notebook cell).
 
-    The requests run on the client's private event-loop thread while this thread keeps
-    the progress bar current. Ctrl-C stops sending at once, closes the session, keeps
+    Without a ``client``, in a thread that runs no event loop (a script), the requests
+    run on an event loop in this thread, as :func:`run_async` runs them: no second
+    thread wakes to keep the bar or to hand the results over (on a virtual machine,
+    waking a sleeping thread costs tens of microseconds of CPU). Otherwise (a
+    notebook cell, whose thread runs Jupyter's loop, or a ``client`` given) they run
+    on the client's private event-loop thread while this thread keeps the progress
+    bar current. Either way, Ctrl-C stops sending at once, closes the session, keeps
     every answer already received in the cache, and re-raises ``KeyboardInterrupt``.
     """
+    if client is None and not _loop_runs_here():
+        return asyncio.run(run_async(plan, verb, options))
     owned = client is None
     client = client or Client()
     try:
@@ -241,6 +248,14 @@ def run(plan: Plan, verb: str, options: RunOptions, client: Client | None = None
             client.close()
     assert state.result is not None  # set when the run ends, however it ends
     return state.result
+
+
+def _loop_runs_here() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _sender(state: _Run, slots: list[Slot]) -> Callable[[AsyncClient], Awaitable[None]]:
