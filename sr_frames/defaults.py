@@ -76,6 +76,16 @@ CACHE_WRITE_WINDOW = 0.05
 """Seconds within which an answer that arrived during a run is committed to the cache:
 answers are written in small transactions, one per window, not one each."""
 
+CACHE_WRITE_WINDOW_LEAST = 0.6
+"""The shortest window a batch of answers waits, as a share of ``CACHE_WRITE_WINDOW``:
+each batch's window is drawn between the two, so commits do not fall in step with
+answers that arrive in waves."""
+
+CACHE_LOOP_COMMIT_ROWS = 48
+"""The largest batch of answers committed on the event loop's own thread (about a
+millisecond of SQLite); a bigger one, from answers arriving faster than the loop can
+spare time for, goes to a writer thread."""
+
 CACHE_WRITE_BATCH = 256
 """Answers per transaction at most: a batch this full is committed at once."""
 

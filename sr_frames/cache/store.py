@@ -442,6 +442,10 @@ class ResponseCache:
         if self._cache is not None:
             self._cache.close()
 
+    def close_thread(self) -> None:
+        """:meth:`close`, from the thread that wrote (for the write-behind's protocol)."""
+        self.close()
+
     def __enter__(self) -> ResponseCache:
         return self
 

@@ -1,35 +1,50 @@
 """Answers written to the cache in small transactions, each within a short window.
 
-Committing every answer on its own costs a SQLite transaction each, on the event
-loop's thread: a few hundred microseconds during which no other answer is read, more
-than the request itself costs the client. :class:`WriteBehind` hands the answers of a
-run to a writer thread of its own, which commits them together: the first answer after
-a quiet spell starts a window of ``window`` seconds (50 ms by default,
-:data:`~sr_frames.defaults.CACHE_WRITE_WINDOW`), and the batch is committed when it
-ends, or at once when ``max_rows`` answers are waiting. While answers keep coming, the
-writer sleeps one window after each commit and then commits whatever came meanwhile,
-so it wakes once a batch, not twice. SQLite does its work without holding the GIL, so
-the event loop goes on reading answers meanwhile; the expired rows of the cache are
-culled once, when the writer stops.
+Committing every answer on its own costs a SQLite transaction each: a few hundred
+microseconds, more than the request itself costs the client. :class:`WriteBehind`
+gathers the answers of a run and commits them together, on the event loop's own
+thread: the first answer of a batch starts a timer, and when it fires the batch is
+committed, or at once when ``max_rows`` answers are waiting. A commit of a few dozen
+answers holds the loop for about a millisecond.
 
-What this promises: while the process lives, every answer is committed within
-``window`` seconds of being added, plus the time of one commit (and however late a busy
-machine wakes the writer);
-:meth:`WriteBehind.flush` commits everything added so far before it returns, and
-:meth:`WriteBehind.close` does so and stops the thread. A run calls them when its
-sending ends, also on Ctrl-C or cancellation, so an interrupted run loses nothing; a
-process killed outright (SIGKILL, a crashed kernel) loses at most the answers of its
-last ``window`` seconds.
+Why on the loop: a second thread costs more than the commits it takes over. Every
+hand-over wakes a sleeping thread and passes the GIL back and forth, and on a virtual
+machine each wake-up costs tens of microseconds of CPU. Only a batch of more than
+:data:`~sr_frames.defaults.CACHE_LOOP_COMMIT_ROWS` answers goes to a writer thread:
+answers that come that fast keep the loop itself busy, and there SQLite's work, done
+without the GIL, runs beside the loop on another core. Batches are committed in the
+order they were gathered either way.
+
+Each batch's window is drawn between :data:`~sr_frames.defaults.CACHE_WRITE_WINDOW_LEAST`
+and all of ``window`` (50 ms by default, :data:`~sr_frames.defaults.CACHE_WRITE_WINDOW`),
+so that the commits do not fall in step with answers that arrive in waves (a server
+whose latency is fixed): there, every commit would hold back the wave just arriving.
+
+What this promises: every answer is committed within ``window`` seconds of being
+added (plus however late a busy loop runs the timer). :meth:`WriteBehind.flush`, from
+any thread, commits everything added so far before it returns; :meth:`WriteBehind.close`
+does so, culls the cache's expired rows once and lets go of the connection the loop's
+thread used. A run calls them when its sending ends, also on Ctrl-C or cancellation, so
+an interrupted run loses nothing; a process killed outright (SIGKILL, a crashed
+kernel) loses at most the answers of its last ``window`` seconds. An answer added where
+no event loop runs, or after :meth:`close`, is committed at once.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import random
 import threading
-import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sr_frames.defaults import CACHE_WRITE_BATCH, CACHE_WRITE_WINDOW
+from sr_frames.defaults import (
+    CACHE_LOOP_COMMIT_ROWS,
+    CACHE_WRITE_BATCH,
+    CACHE_WRITE_WINDOW,
+    CACHE_WRITE_WINDOW_LEAST,
+)
 from sr_frames.endpoints import Endpoint
 
 __all__ = ["RowStore", "WriteBehind"]
@@ -37,7 +52,8 @@ __all__ = ["RowStore", "WriteBehind"]
 
 class RowStore(Protocol):
     """Where :class:`WriteBehind` writes: a :class:`~sr_frames.cache.store.ResponseCache`,
-    or the stand-in a Dask worker uses for the cache of the process that started it."""
+    or the stand-in a Dask worker uses for the cache of the process that started it.
+    ``write_rows`` must not wait long: it runs on the event loop."""
 
     def row(self, endpoint: Endpoint, key: str, value: Any, *, not_found: bool = False) -> Any: ...
 
@@ -45,125 +61,121 @@ class RowStore(Protocol):
 
     def cull(self, written: int) -> None: ...
 
-    def close(self) -> None: ...
+    def close_thread(self) -> None:
+        """Let go of what the calling thread opened (its database connection)."""
 
 
 class WriteBehind:
-    """Batches answers for one :class:`RowStore`; ``add`` from any thread.
+    """Batches answers for one :class:`RowStore`; ``add`` from the event loop's thread.
 
-    The writer thread starts with the first answer and ends at :meth:`close` (a daemon
-    thread, so a forgotten close never keeps the interpreter alive).
+    ``loop_rows``: the largest batch committed on the loop itself; ``rng`` draws each
+    batch's window (a seeded one for tests).
     """
 
     def __init__(self, cache: RowStore, *, window: float = CACHE_WRITE_WINDOW,
-                 max_rows: int = CACHE_WRITE_BATCH) -> None:
-        self.cache, self.window, self.max_rows = cache, window, max_rows
+                 max_rows: int = CACHE_WRITE_BATCH, loop_rows: int = CACHE_LOOP_COMMIT_ROWS,
+                 rng: random.Random | None = None) -> None:
+        self.cache, self.window, self.max_rows, self.loop_rows = cache, window, max_rows, loop_rows
+        self._rng = rng or random.Random()
         self._rows: list[Any] = []
-        self._since = 0.0  # when the oldest waiting answer was added
-        self._added = self._written = 0  # answers so far: queued, committed (or given up)
-        self._changed = threading.Condition(threading.Lock())
-        self._closing = False
-        self._urgent = 0  # flush() calls waiting: write what is there now
-        self._idle = False  # the writer waits for a first answer: wake it when one comes
-        self._thread: threading.Thread | None = None
+        self._written = 0
+        self._closed = False
+        # held while rows are taken and committed: a flush from another thread waits
+        # for a commit under way on the loop, so everything added before it has landed
+        self._lock = threading.Lock()
+        self._timer: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop whose thread commits
+        self._writer: concurrent.futures.ThreadPoolExecutor | None = None  # for big batches
+        self._handed: list[concurrent.futures.Future[None]] = []  # batches the writer has
 
     def add(self, endpoint: Endpoint, key: str, value: Any, *, not_found: bool = False) -> None:
-        """Queue one answer (checked now, as :meth:`ResponseCache.set` checks it); it is
+        """Queue one answer (checked now, as ``ResponseCache.set`` checks it); it is
         committed within ``window`` seconds."""
         row = self.cache.row(endpoint, key, value, not_found=not_found)
-        with self._changed:
-            late = self._closing
-            if not late:
-                self._enqueue(row)
-        if late:  # an answer arriving after close (a cancelled run's last one): written now
-            self.cache.write_rows([row])
-
-    def _enqueue(self, row: Any) -> None:
-        """Queue ``row`` and wake the writer when a window starts or a batch is full
-        (the caller holds the condition)."""
-        if not self._rows:
-            self._since = time.monotonic()
-        self._rows.append(row)
-        self._added += 1
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._write_loop, daemon=True,
-                                            name="sr_frames-cache-writer")
-            self._thread.start()
-        if self._idle or len(self._rows) >= self.max_rows:
-            self._changed.notify_all()
+        loop = _running_loop()
+        with self._lock:
+            if self._closed or loop is None:
+                self._commit([row])  # after close (a cancelled run's last answer), or no loop
+                return
+            self._rows.append(row)
+            if len(self._rows) >= self.max_rows:
+                self._commit_waiting()
+            elif self._timer is None:
+                self._loop = loop
+                least = CACHE_WRITE_WINDOW_LEAST * self.window
+                self._timer = loop.call_later(self._rng.uniform(least, self.window), self._window_ended)
 
     def flush(self) -> None:
         """Return once every answer added so far is committed (or the cache gave up)."""
-        with self._changed:
-            target = self._added
-            self._urgent += 1
-            self._changed.notify_all()
-            try:
-                while (self._written < target and self._thread is not None
-                       and self._thread.is_alive()):
-                    self._changed.wait()
-            finally:
-                self._urgent -= 1
+        with self._lock:
+            self._commit_waiting()
+            self._wait_for_writer()
 
     def close(self) -> None:
-        """Commit what is waiting and stop the writer thread (idempotent)."""
-        self.flush()
-        with self._changed:
-            self._closing = True
-            self._changed.notify_all()
-            thread = self._thread
-        if thread is not None:
-            thread.join()
+        """Commit what is waiting, cull expired rows once for the whole run, and let the
+        threads that committed close their connections (idempotent; later answers are
+        committed at once)."""
+        with self._lock:
+            self._commit_waiting()
+            self._wait_for_writer()
+            if self._closed:
+                return
+            self._closed = True
+            loop, timer, self._timer = self._loop, self._timer, None
+            writer, self._writer = self._writer, None
+            written = self._written
+        self.cache.cull(written)
+        if writer is not None:
+            writer.submit(self.cache.close_thread)
+            writer.shutdown(wait=True)
+        if loop is None:
+            return
+        if _running_loop() is loop:
+            if timer is not None:
+                timer.cancel()
+            self.cache.close_thread()
+            return
+        try:  # the loop runs in another thread: what it holds is closed there
+            if timer is not None:
+                loop.call_soon_threadsafe(timer.cancel)
+            loop.call_soon_threadsafe(self.cache.close_thread)
+        except RuntimeError:  # that loop is closed: its thread, and its connection, are gone
+            pass
 
     def __len__(self) -> int:
         """Answers queued, not yet committed."""
-        return self._added - self._written
+        return len(self._rows)
 
-    def _write_loop(self) -> None:
-        lingered = False  # whether the writer has just slept one window after a commit
-        try:
-            while True:
-                with self._changed:
-                    rows = self._next_batch(lingered)
-                    if rows is None:
-                        return
-                try:
-                    self.cache.write_rows(rows, cull=False)  # a failing cache warns; rows dropped
-                finally:
-                    with self._changed:
-                        self._written += len(rows)
-                        self._changed.notify_all()
-                self._linger()
-                lingered = True
-        finally:
-            self.cache.cull(self._written)  # as diskcache would have, once for the whole run
-            self.cache.close()  # this thread's own database connection
+    def _window_ended(self) -> None:
+        with self._lock:
+            self._timer = None
+            self._commit_waiting()
 
-    def _linger(self) -> None:
-        """Sleep one window after a commit unless something is due at once; the answers
-        that come meanwhile are then committed together, without waking the writer."""
-        with self._changed:
-            if not (self._urgent or self._closing or len(self._rows) >= self.max_rows):
-                self._changed.wait(self.window)
+    def _commit_waiting(self) -> None:  # with the lock held
+        rows, self._rows = self._rows, []
+        self._commit(rows)
 
-    def _next_batch(self, lingered: bool) -> list[Any] | None:
-        """Wait (holding the condition) for a batch that is due; ``None`` to stop. After
-        a linger, whatever is waiting is due: none of it has waited longer than a window."""
-        while True:
-            waiting = len(self._rows)
-            if waiting:
-                due = self._since + self.window
-                if (lingered or waiting >= self.max_rows or self._urgent or self._closing
-                        or time.monotonic() >= due):
-                    # at most max_rows a transaction; the rest keep the older window
-                    rows, self._rows = self._rows[:self.max_rows], self._rows[self.max_rows:]
-                    return rows
-                self._changed.wait(due - time.monotonic())
-            elif self._closing:
-                return None
-            else:
-                self._idle, lingered = True, False
-                try:
-                    self._changed.wait()
-                finally:
-                    self._idle = False
+    def _commit(self, rows: list[Any]) -> None:  # with the lock held
+        if not rows:
+            return
+        self._written += len(rows)
+        self._handed = [f for f in self._handed if not f.done()]
+        if len(rows) <= self.loop_rows and not self._handed:
+            self.cache.write_rows(rows, cull=False)  # a failing cache warns; rows are dropped
+            return
+        if self._writer is None:  # one thread: the batches land in the order they came
+            self._writer = concurrent.futures.ThreadPoolExecutor(
+                1, thread_name_prefix="sr-frames-cache-writer")
+        self._handed.append(self._writer.submit(self.cache.write_rows, rows, cull=False))
+
+    def _wait_for_writer(self) -> None:  # with the lock held
+        handed, self._handed = self._handed, []
+        for future in handed:
+            future.result()  # a failing cache has warned; anything else is raised here
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None

@@ -104,13 +104,14 @@ def _as_json(value: Any) -> Any:
 
 
 class ClientCache:
-    """A worker's view of the user's cache: ``get_many``, ``set`` and ``close`` of a
-    ``ResponseCache``, served by the :class:`CacheDesk` at ``topic``.
+    """A worker's view of the user's cache: ``get_many`` and the write-behind's
+    :class:`~sr_frames.cache.write_behind.RowStore` methods of a ``ResponseCache``,
+    served by the :class:`CacheDesk` at ``topic``.
 
     Made in the task's thread (it keeps that task's worker and client). ``looked_up``
     remembers what the desk answered, so the budget's preview and the run ask once.
-    ``set`` may be called from any thread and never waits: chunks are sent by a thread
-    of their own; :meth:`close` waits until the desk has stored them all.
+    ``write_rows`` may be called from any thread and never waits: chunks are sent by a
+    thread of their own; :meth:`close` waits until the desk has stored them all.
     """
 
     def __init__(self, topic: str, cache_dir: str, looked_up: dict[str, Any] | None = None) -> None:
@@ -140,33 +141,26 @@ class ClientCache:
         return (endpoint.method, key, value, not_found)
 
     def write_rows(self, rows: Sequence[tuple[str, str, Any, bool]], *, cull: bool = True) -> None:
-        """Hand ``rows`` (from :meth:`row`) to the desk; returns once they are stored (a
-        failure warns: the answers are still in the results). The desk culls expired
+        """Hand ``rows`` (from :meth:`row`) to the desk without waiting: they go in chunks
+        from a thread of their own (the caller is the task's event loop), and
+        :meth:`close` waits until the desk has stored them all. The desk culls expired
         rows as it stores them, so ``cull`` is not needed."""
-        for start in range(0, len(rows), DASK_STORE_CHUNK):
-            try:
-                self._store(list(rows[start:start + DASK_STORE_CHUNK]))
-            except Exception as error:
-                warnings.warn(f"answers could not all be stored in the cache of the process "
-                              f"that started the computation: {error}", CacheWarning, stacklevel=2)
-                return
+        with self._lock:
+            self._pending.extend(rows)
+            self._send_pending()
 
     def cull(self, written: int) -> None:
         """Nothing to do: the desk's cache culls as it stores."""
 
-    def set(self, endpoint: Endpoint, key: str, value: Any, *, not_found: bool = False) -> None:
-        with self._lock:
-            self._pending.append(self.row(endpoint, key, value, not_found=not_found))
-            if len(self._pending) >= DASK_STORE_CHUNK:
-                self._send_pending()
+    def close_thread(self) -> None:
+        """Nothing to do: no thread opens anything here."""
 
     def _send_pending(self) -> None:  # with the lock held
-        if not self._pending:
-            return
-        chunk, self._pending = self._pending, []
-        if self._sender is None:
-            self._sender = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="sr-frames-store")
-        self._sent.append(self._sender.submit(self._store, chunk))
+        pending, self._pending = self._pending, []
+        for start in range(0, len(pending), DASK_STORE_CHUNK):
+            if self._sender is None:
+                self._sender = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="sr-frames-store")
+            self._sent.append(self._sender.submit(self._store, pending[start:start + DASK_STORE_CHUNK]))
 
     def _store(self, chunk: list[tuple[str, str, Any, bool]]) -> None:
         self._ask("store", chunk)
