@@ -1,6 +1,7 @@
 """Whole runs: from a plain script, killed halfway, interrupted with Ctrl-C, and what
 they leave on disk. Scripts run in subprocesses against the sandbox of this process."""
 
+import asyncio
 import json
 import os
 import signal
@@ -98,6 +99,17 @@ def test_a_script_sends_from_its_own_thread_and_a_client_from_the_clients(sandbo
             progress=False, cache=False, client=client))
     assert "sr-frames-loop" in given  # a Client keeps its loop, and its pool, between calls
     assert sandbox.count("verify_email") == 128
+
+
+def test_a_verb_leaves_the_event_loop_a_script_has_set(sandbox):
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        pd.DataFrame({"email": ["jane@example.com"]}).salesrocks.verify_emails(progress=False)
+        assert asyncio.get_event_loop_policy().get_event_loop() is loop
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
 
 
 def test_a_killed_run_loses_nothing_it_was_answered(sandbox, tmp_path):

@@ -76,8 +76,8 @@ _UPSERT_ON_CONFLICT = (
 # Rows a statement holds (CACHE_ROWS_PER_UPSERT): 7 parameters each, under SQLite's
 # oldest limit of 999. A batch is written as statements of 128 rows and one of the rest,
 # so SQLite runs one step per 128 rows: each step gives up the GIL and takes it back,
-# which costs the event loop's thread a switch (``executemany`` would take one step a
-# row). A statement is prepared once per size and connection (Python's sqlite3 keeps the
+# a switch whenever another thread is waiting for it (``executemany`` would take one
+# step a row). A statement is prepared once per size and connection (Python's sqlite3 keeps the
 # last 128 used); batches of one run are of similar sizes.
 
 

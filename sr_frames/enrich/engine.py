@@ -236,7 +236,10 @@ def run(plan: Plan, verb: str, options: RunOptions, client: Client | None = None
     every answer already received in the cache, and re-raises ``KeyboardInterrupt``.
     """
     if client is None and not _loop_runs_here():
-        return asyncio.run(run_async(plan, verb, options))
+        # a loop of its own, not made the thread's current one: a loop the caller set
+        # with asyncio.set_event_loop stays set (asyncio.run would unset it)
+        with asyncio.Runner(loop_factory=asyncio.new_event_loop) as runner:
+            return runner.run(run_async(plan, verb, options))
     owned = client is None
     client = client or Client()
     try:
