@@ -81,13 +81,6 @@ CACHE_WRITE_WINDOW_LEAST = 0.6
 each batch's window is drawn between the two, so commits do not fall in step with
 answers that arrive in waves."""
 
-CACHE_WAL_CHECKPOINT_PAGES = 10_000
-"""Pages (4 KiB) the cache's write-ahead log may hold before SQLite copies it into the
-database (SQLite's own default is 1,000). Each copy ends with two fsyncs and blocks
-the thread that commits some hundred times; at 1,000 pages a run of 2,000 answers
-made about three of them, and the log, at most 40 MB, is folded in when the cache is
-closed anyway."""
-
 CACHE_LOOP_COMMIT_ROWS = 48
 """The largest batch of answers committed on the event loop's own thread (about a
 millisecond of SQLite); a bigger one, from answers arriving faster than the loop can

@@ -502,25 +502,6 @@ def test_where_no_loop_runs_each_answer_is_committed_at_once(cache):
     assert cache.get(key) == {"answer": 1} and len(writes) == 0
 
 
-def test_the_log_is_folded_into_the_database_every_10_000_pages_on_every_connection(cache):
-    def pages_before_a_checkpoint():
-        return cache._cache._con.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
-
-    assert pages_before_a_checkpoint() == 10_000
-    other_thread = []
-
-    def in_another_thread():
-        other_thread.append(pages_before_a_checkpoint())
-        cache.close()  # that thread's connection
-
-    worker = threading.Thread(target=in_another_thread)
-    worker.start()
-    worker.join()
-    assert other_thread == [10_000]  # the loop's thread commits on a connection of its own
-    with diskcache.Cache(cache.directory) as plain:  # the setting lives in the database
-        assert plain._con.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 10_000
-
-
 def test_the_writer_culls_expired_rows_once_when_it_stops(cache):
     old = email_key("old@example.com")
     cache.set(VERIFY_EMAIL, old, {"answer": 1})

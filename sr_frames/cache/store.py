@@ -35,12 +35,7 @@ from sr_frames import config
 from sr_frames.cache.interrupts import interrupts_held
 from sr_frames.cache.readonly import ReadOnlyTable
 from sr_frames.cache.rows import raw_rows
-from sr_frames.defaults import (
-    CACHE_CULL_PER_ROW,
-    CACHE_LOCK_TIMEOUT,
-    CACHE_ROWS_PER_UPSERT,
-    CACHE_WAL_CHECKPOINT_PAGES,
-)
+from sr_frames.defaults import CACHE_CULL_PER_ROW, CACHE_LOCK_TIMEOUT, CACHE_ROWS_PER_UPSERT
 from sr_frames.endpoints import Endpoint
 from sr_frames.endpoints import endpoint as find_endpoint
 from sr_frames.json_text import encode
@@ -547,12 +542,10 @@ def _open(directory: Path, timeout: float) -> Cache:
     private_directory(directory)
     cache = Cache.__new__(Cache)
     try:
-        # eviction "none": answers already paid for are dropped by expiry, never for size;
-        # the checkpoint setting is kept in the database, so every connection uses it
+        # eviction "none": answers already paid for are dropped by expiry, never for size
         cache.__init__(
             str(directory), timeout=timeout, disk=JSONOnlyDisk,
             tag_index=True, eviction_policy="none",
-            sqlite_wal_autocheckpoint=CACHE_WAL_CHECKPOINT_PAGES,
         )
     except BaseException:
         if hasattr(cache, "_local"):  # close the connection a half-built cache holds
