@@ -34,6 +34,7 @@ from sr_frames.defaults import (
 from sr_frames.errors import ConfigurationError
 
 __all__ = [
+    "CREDENTIALS",
     "DEFAULT_BASE_URL",
     "Secret",
     "Settings",
@@ -217,7 +218,8 @@ def carried(layer: Settings) -> Iterator[None]:
         _carried.reset(token)
 
 
-_CREDENTIALS = ("username", "password", "token")
+CREDENTIALS = ("username", "password", "token")
+"""The settings that are credentials: taken as a whole, never carried to another process."""
 
 
 def _credentials(layers: tuple[Settings, ...]) -> dict[str, Any]:
@@ -233,7 +235,7 @@ def _credentials(layers: tuple[Settings, ...]) -> dict[str, Any]:
             return {"token": None,
                     "username": next((x.username for x in layers if x.username), None),
                     "password": next((x.password for x in layers if x.password), None)}
-    return dict.fromkeys(_CREDENTIALS)
+    return dict.fromkeys(CREDENTIALS)
 
 
 def reset_configuration() -> None:

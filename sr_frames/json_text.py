@@ -61,22 +61,12 @@ def _shared_in_place(body: Any) -> Any:
     """orjson's ``body`` with its short texts interned in place (orjson already shares
     the keys); ``_MaybeBigInteger`` for a float that may have been an integer."""
     kind = type(body)
-    if kind is dict:
-        for key, value in body.items():
+    if kind is dict or kind is list:
+        for place, value in body.items() if kind is dict else enumerate(body):
             kind = type(value)
             if kind is str:
                 if len(value) <= SHARED_TEXT_MAX:
-                    body[key] = _intern(value)
-            elif kind is dict or kind is list:
-                _shared_in_place(value)
-            elif kind is float and not -_BEYOND_64_BITS < value < _BEYOND_64_BITS:
-                raise _MaybeBigInteger
-    elif kind is list:
-        for index, value in enumerate(body):
-            kind = type(value)
-            if kind is str:
-                if len(value) <= SHARED_TEXT_MAX:
-                    body[index] = _intern(value)
+                    body[place] = _intern(value)
             elif kind is dict or kind is list:
                 _shared_in_place(value)
             elif kind is float and not -_BEYOND_64_BITS < value < _BEYOND_64_BITS:

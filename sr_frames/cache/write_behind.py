@@ -47,7 +47,7 @@ from sr_frames.defaults import (
 )
 from sr_frames.endpoints import Endpoint
 
-__all__ = ["RowStore", "WriteBehind"]
+__all__ = ["RowStore", "WriteBehind", "running_loop"]
 
 
 class RowStore(Protocol):
@@ -92,7 +92,7 @@ class WriteBehind:
         """Queue one answer (checked now, as ``ResponseCache.set`` checks it); it is
         committed within ``window`` seconds."""
         row = self.cache.row(endpoint, key, value, not_found=not_found)
-        loop = _running_loop()
+        loop = running_loop()
         with self._lock:
             if self._closed or loop is None:
                 self._commit([row])  # after close (a cancelled run's last answer), or no loop
@@ -130,7 +130,7 @@ class WriteBehind:
             writer.shutdown(wait=True)
         if loop is None:
             return
-        if _running_loop() is loop:
+        if running_loop() is loop:
             if timer is not None:
                 timer.cancel()
             self.cache.close_thread()
@@ -174,7 +174,8 @@ class WriteBehind:
             future.result()  # a failing cache has warned; anything else is raised here
 
 
-def _running_loop() -> asyncio.AbstractEventLoop | None:
+def running_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop running in the calling thread, or ``None`` where none runs."""
     try:
         return asyncio.get_running_loop()
     except RuntimeError:

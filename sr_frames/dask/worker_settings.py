@@ -15,12 +15,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import inspect
 import os
 from dataclasses import dataclass, fields
 from typing import Any
 
 from sr_frames import config
-from sr_frames.client.clients import Client
+from sr_frames.client.clients import AsyncClient, Client
 
 __all__ = ["WorkerSettings"]
 
@@ -104,11 +105,9 @@ class WorkerSettings:
                       **{name: getattr(self, name) for name in _OF_THE_CLIENT})
 
 
-_CREDENTIALS = ("username", "password", "token")
-_CARRIED = tuple(f.name for f in fields(WorkerSettings) if f.name not in _CREDENTIALS)
+_CARRIED = tuple(f.name for f in fields(WorkerSettings) if f.name not in config.CREDENTIALS)
 """Every setting but the credentials: the layer a task runs under (:meth:`WorkerSettings.applied`)."""
-_OF_THE_CLIENT = ("base_url", "max_concurrency", "rate_limit", "max_retries", "timeout",
-                  "retry_after_ceiling", "ca_bundle", "max_answer_bytes")
+_OF_THE_CLIENT = tuple(name for name in _CARRIED if name in inspect.signature(AsyncClient).parameters)
 """The settings a :class:`Client` takes as arguments."""
 
 

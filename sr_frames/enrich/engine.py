@@ -27,7 +27,7 @@ from typing import Any
 
 from sr_frames.cache.scope import cache_scope
 from sr_frames.cache.store import ResponseCache
-from sr_frames.cache.write_behind import WriteBehind
+from sr_frames.cache.write_behind import WriteBehind, running_loop
 from sr_frames.client.clients import AsyncClient, Client, ClientStats
 from sr_frames.client.limits import RequestBudget
 from sr_frames.enrich.dispatch import NOT_FOUND, budget_message, inputs_per_request, leave, send, units
@@ -235,7 +235,7 @@ def run(plan: Plan, verb: str, options: RunOptions, client: Client | None = None
     bar current. Either way, Ctrl-C stops sending at once, closes the session, keeps
     every answer already received in the cache, and re-raises ``KeyboardInterrupt``.
     """
-    if client is None and not _loop_runs_here():
+    if client is None and running_loop() is None:
         # a loop of its own, not made the thread's current one: a loop the caller set
         # with asyncio.set_event_loop stays set (asyncio.run would unset it)
         with asyncio.Runner(loop_factory=asyncio.new_event_loop) as runner:
@@ -251,14 +251,6 @@ def run(plan: Plan, verb: str, options: RunOptions, client: Client | None = None
             client.close()
     assert state.result is not None  # set when the run ends, however it ends
     return state.result
-
-
-def _loop_runs_here() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 def _sender(state: _Run, slots: list[Slot]) -> Callable[[AsyncClient], Awaitable[None]]:
