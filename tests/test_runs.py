@@ -112,6 +112,28 @@ def test_a_verb_leaves_the_event_loop_a_script_has_set(sandbox):
         loop.close()
 
 
+class TimerLog(asyncio.SelectorEventLoop):
+    """An event loop that notes the delay of every timer set on it."""
+
+    def __init__(self):
+        super().__init__()
+        self.delays = []
+
+    def call_at(self, when, callback, *args, context=None):
+        self.delays.append(when - self.time())
+        return super().call_at(when, callback, *args, context=context)
+
+
+def test_a_run_without_a_bar_does_not_wake_to_refresh_one(sandbox):
+    sandbox.configure(latency_ms=400)
+    leads = pd.DataFrame({"email": ["jane@example.com", "john@example.com"]})
+    with asyncio.Runner(loop_factory=TimerLog) as runner:
+        checked = runner.run(leads.salesrocks.verify_emails_async(progress=False, cache=False))
+        delays = runner.get_loop().delays
+    assert checked["email_status"].notna().all()
+    assert not [d for d in delays if d < 1], "no short timers: nothing waits to redraw a bar"
+
+
 def test_a_killed_run_loses_nothing_it_was_answered(sandbox, tmp_path):
     sandbox.configure(latency_ms=20)
     running = run_script(tmp_path, 400, 4, wait=False)

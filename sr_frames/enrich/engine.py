@@ -262,7 +262,9 @@ def _wait(future: concurrent.futures.Future[None], state: _Run, aclient: AsyncCl
     try:
         while True:
             try:
-                future.result(timeout=POLL_S)
+                # without a bar, nothing needs this thread until the end (a lock's wait
+                # is interrupted by Ctrl-C all the same)
+                future.result(timeout=POLL_S if state.bar.drawn else None)
                 return
             except concurrent.futures.TimeoutError:
                 state.bar.show(state.tally, state.this_run(aclient.stats))
@@ -283,7 +285,7 @@ async def run_async(plan: Plan, verb: str, options: RunOptions,
             if state.to_send:
                 sending = asyncio.create_task(send(aclient, state, state.to_send))
                 try:
-                    while not sending.done():
+                    while state.bar.drawn and not sending.done():  # no bar, no wake-ups
                         await asyncio.wait({sending}, timeout=POLL_S)
                         state.bar.show(state.tally, state.this_run(aclient.stats))
                     await sending

@@ -98,6 +98,11 @@ class Bar:
             )
         self._initial = initial
 
+    @property
+    def drawn(self) -> bool:
+        """Whether a bar is on screen: a run without one need not wake to refresh it."""
+        return self._bar is not None
+
     def show(self, tally: Tally, stats: Any | None = None) -> None:
         """Copy the counters into the bar (call from the calling thread only)."""
         if self._bar is None:
