@@ -6,6 +6,7 @@ import asyncio
 import os
 import pathlib
 import pickle
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -602,3 +603,69 @@ def test_a_write_lock_held_elsewhere_skips_the_write_and_keeps_reads_right(tmp_p
             other.close()
         cache.set(VERIFY_EMAIL, skipped, {"answer": "written later"})
         assert cache.get(skipped) == {"answer": "written later"}
+
+
+# kept open between runs -------------------------------------------------------------
+
+TWO_RUNS_THEN_EXIT = """
+import pathlib, sys
+from sr_frames.cache.store import ResponseCache
+from sr_frames.endpoints import endpoint
+
+directory, verifier = pathlib.Path(sys.argv[1]), endpoint("verify_email")
+for email in ("jane@example.com", "john@example.com"):  # as two runs open and close it
+    cache = ResponseCache(directory, keep_open=True)
+    key = ResponseCache.key(verifier, {"email": email}, base_url="https://api.sales.rocks")
+    cache.write_rows([cache.row(verifier, key, {"answer": email})])
+    cache.close()
+    print(sorted(path.name for path in directory.iterdir()), flush=True)
+"""
+
+
+def test_runs_keep_the_database_open_and_the_process_closes_it_when_it_exits(tmp_path):
+    directory = tmp_path / "responses"
+    done = subprocess.run([sys.executable, "-c", TWO_RUNS_THEN_EXIT, str(directory)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    # between runs the connection stays open, so SQLite keeps its write-ahead log
+    assert all("cache.db-wal" in line for line in done.stdout.splitlines())
+    # at exit it is closed: the log folded into the database and removed
+    assert sorted(path.name for path in directory.iterdir()) == ["cache.db"]
+    jane, john = email_key("jane@example.com"), email_key("john@example.com")
+    with ResponseCache(directory) as cache:
+        assert cache.get_many([jane, john]) == {jane: {"answer": "jane@example.com"},
+                                                john: {"answer": "john@example.com"}}
+
+
+def test_a_kept_database_is_opened_anew_once_its_directory_is_deleted(tmp_path):
+    directory = tmp_path / "responses"
+    jane, john = email_key("jane@example.com"), email_key("john@example.com")
+    first = ResponseCache(directory, keep_open=True)
+    first.write_rows([first.row(VERIFY_EMAIL, jane, {"answer": "jane"})])
+    first.close()
+    shutil.rmtree(directory)  # the user clears the cache by hand between two runs
+    again = ResponseCache(directory, keep_open=True)
+    again.write_rows([again.row(VERIFY_EMAIL, john, {"answer": "john"})])
+    again.close()
+    with ResponseCache(directory) as cache:
+        assert cache.get_many([jane, john]) == {john: {"answer": "john"}}, \
+            "john's answer is in the new directory, not in the deleted file"
+
+
+def test_a_forked_child_opens_the_database_itself(tmp_path):
+    directory = tmp_path / "responses"
+    jane, john = email_key("jane@example.com"), email_key("john@example.com")
+    parent = ResponseCache(directory, keep_open=True)
+    parent.write_rows([parent.row(VERIFY_EMAIL, jane, {"answer": "jane"})])
+    pid = os.fork()
+    if pid == 0:  # the child: a connection must not cross the fork
+        code = 1
+        try:
+            child = ResponseCache(directory, keep_open=True)
+            child.write_rows([child.row(VERIFY_EMAIL, john, {"answer": "john"})])
+            code = 0 if child._cache is not parent._cache else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, "the child opened its own handle and wrote"
+    assert parent.get_many([jane, john]) == {jane: {"answer": "jane"}, john: {"answer": "john"}}

@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -33,6 +34,7 @@ from diskcache.core import MODE_RAW
 
 from sr_frames import config
 from sr_frames.cache.interrupts import interrupts_held
+from sr_frames.cache.kept import kept_open
 from sr_frames.cache.readonly import ReadOnlyTable
 from sr_frames.cache.rows import raw_rows
 from sr_frames.defaults import CACHE_CULL_PER_ROW, CACHE_LOCK_TIMEOUT, CACHE_ROWS_PER_UPSERT
@@ -205,6 +207,11 @@ class ResponseCache:
     wait for another process's write lock. ``clock`` decides what has expired when
     reading (entries are stamped with the real time when written). Use as a context
     manager or call :meth:`close`.
+
+    ``keep_open`` (what runs use) shares one database handle per process, kept open
+    from one use to the next while it still stands for the directory
+    (:mod:`sr_frames.cache.kept`): the main thread's connection then survives
+    :meth:`close`, with its page cache and prepared statements.
     """
 
     def __init__(
@@ -213,6 +220,7 @@ class ResponseCache:
         *,
         timeout: float = CACHE_LOCK_TIMEOUT,
         clock: Callable[[], float] = time.time,
+        keep_open: bool = False,
     ) -> None:
         if directory is None:
             directory = config.settings().resolved_cache_dir
@@ -221,9 +229,12 @@ class ResponseCache:
         self._warned = False
         self._cache: Cache | ReadOnlyTable | None = None
         self.read_only = False
+        self._kept = keep_open
         try:
-            self._cache = _open_when_free(self.directory, timeout)
+            self._cache = (kept_open(self.directory, timeout, _open_when_free) if keep_open
+                           else _open_when_free(self.directory, timeout))
         except Exception as error:  # any failure to open leaves a cache that always misses
+            self._kept = False
             self._open_read_only(error)
 
     def _open_read_only(self, error: BaseException) -> None:
@@ -438,9 +449,11 @@ class ResponseCache:
             return 0
 
     def close(self) -> None:
-        """Close this thread's database connection; the cache reopens it if used again."""
-        if self._cache is not None:
-            self._cache.close()
+        """Close this thread's database connection; the cache reopens it if used again.
+        With ``keep_open``, the main thread's stays open for the next user."""
+        if self._cache is None or (self._kept and threading.current_thread() is threading.main_thread()):
+            return
+        self._cache.close()
 
     def close_thread(self) -> None:
         """:meth:`close`, from the thread that wrote (for the write-behind's protocol)."""

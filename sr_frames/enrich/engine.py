@@ -168,7 +168,9 @@ class _Run:
 def _open_cache(plan: Plan, options: RunOptions) -> Any:
     if not options.cache or not plan.endpoint.cacheable:
         return None
-    return options.store() if options.store is not None else ResponseCache(options.cache_dir)
+    if options.store is not None:
+        return options.store()
+    return ResponseCache(options.cache_dir, keep_open=True)  # open from one run to the next
 
 
 def preview(plan: Plan, options: RunOptions, base_url: str, account: str | None) -> list[Slot]:
