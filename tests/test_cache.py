@@ -28,6 +28,7 @@ from sr_frames.cache.store import (
     clear_cache,
 )
 from sr_frames.cache.write_behind import WriteBehind
+from sr_frames.defaults import CACHE_CHECKPOINT_PAGES
 from sr_frames.endpoints import Endpoint, Field, endpoint
 
 BASE_URL = "https://api.sales.rocks"
@@ -669,3 +670,14 @@ def test_a_forked_child_opens_the_database_itself(tmp_path):
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0, "the child opened its own handle and wrote"
     assert parent.get_many([jane, john]) == {jane: {"answer": "jane"}, john: {"answer": "john"}}
+
+
+def test_every_connection_folds_the_log_in_at_the_same_interval(tmp_path):
+    with ResponseCache(tmp_path / "responses") as cache:
+        here = cache._cache._con.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        elsewhere = []
+        writer = threading.Thread(target=lambda: elsewhere.append(
+            cache._cache._con.execute("PRAGMA wal_autocheckpoint").fetchone()[0]))
+        writer.start()
+        writer.join()
+    assert here == elsewhere[0] == CACHE_CHECKPOINT_PAGES  # a writer thread's connection too

@@ -37,7 +37,12 @@ from sr_frames.cache.interrupts import interrupts_held
 from sr_frames.cache.kept import kept_open
 from sr_frames.cache.readonly import ReadOnlyTable
 from sr_frames.cache.rows import raw_rows
-from sr_frames.defaults import CACHE_CULL_PER_ROW, CACHE_LOCK_TIMEOUT, CACHE_ROWS_PER_UPSERT
+from sr_frames.defaults import (
+    CACHE_CHECKPOINT_PAGES,
+    CACHE_CULL_PER_ROW,
+    CACHE_LOCK_TIMEOUT,
+    CACHE_ROWS_PER_UPSERT,
+)
 from sr_frames.endpoints import Endpoint
 from sr_frames.endpoints import endpoint as find_endpoint
 from sr_frames.json_text import encode
@@ -555,10 +560,13 @@ def _open(directory: Path, timeout: float) -> Cache:
     private_directory(directory)
     cache = Cache.__new__(Cache)
     try:
-        # eviction "none": answers already paid for are dropped by expiry, never for size
+        # eviction "none": answers already paid for are dropped by expiry, never for size;
+        # the log folded in every CACHE_CHECKPOINT_PAGES pages (diskcache applies the
+        # setting to each connection it opens, in every thread)
         cache.__init__(
             str(directory), timeout=timeout, disk=JSONOnlyDisk,
             tag_index=True, eviction_policy="none",
+            sqlite_wal_autocheckpoint=CACHE_CHECKPOINT_PAGES,
         )
     except BaseException:
         if hasattr(cache, "_local"):  # close the connection a half-built cache holds
