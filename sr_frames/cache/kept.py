@@ -62,12 +62,13 @@ def kept_open(directory: Path, timeout: float, opener: Callable[[Path, float], A
         if held is not None and held.pid != os.getpid():
             _inherited.append(held.cache)
             held = _held = None
-        if held is not None and (held.directory, held.timeout) == (directory, timeout) \
-                and _identity(directory) == held.file:
-            return held.cache
-        cache = opener(directory, timeout)
         if held is not None:
+            if (held.directory, held.timeout) == (directory, timeout) \
+                    and _identity(directory) == held.file:
+                return held.cache
+            _held = None  # it stands for nothing asked for any more
             held.cache.close()
+        cache = opener(directory, timeout)
         identity = _identity(directory)
         _held = _Held(directory, timeout, os.getpid(), identity, cache) if identity else None
         if not _exit_hook:
