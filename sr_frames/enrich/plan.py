@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import numbers
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -253,6 +254,7 @@ def make_plan(
                 normalised.append(text or None)
         per_field_codes.append(codes)
         per_field_values.append(normalised)
+    _return_arrow_memory()
 
     if len(names) == 1:  # the usual case
         return _single_field_plan(endpoint, names[0], per_field_codes[0], per_field_values[0], rows,
@@ -321,6 +323,17 @@ def _plain_texts(uniques: Any, kind: str) -> list[str | None] | None:
     if kind in ("email", "domain"):
         stripped = [v.lower() for v in stripped]
     return [v or None for v in stripped]
+
+
+def _return_arrow_memory() -> None:
+    """Give back to the OS what Arrow's memory pool still holds once text columns are
+    factorized. The pool (mimalloc) keeps freed buffers until a later allocation, so a
+    million-row column's factorizing left about 20 MB resident through the whole run
+    and its result columns (the peak). It costs about 40 µs; pyarrow is never imported
+    for it."""
+    pyarrow = sys.modules.get("pyarrow")
+    if pyarrow is not None:
+        pyarrow.default_memory_pool().release_unused()
 
 
 def _single_field_plan(endpoint: Endpoint, name: str, codes: np.ndarray, values: list[Any],
