@@ -67,8 +67,8 @@ SQLITE_KEYS_PER_SELECT = 500
 """Keys per ``SELECT ... IN`` when the cache or the ledger reads many rows: well under
 SQLite's bound-parameter limit."""
 CACHE_ROWS_PER_UPSERT = 128
-"""Rows one cache upsert statement writes at the most (batches split into 128, 64, ...),
-so a batch costs a few SQLite steps rather than one per answer."""
+"""Rows one cache upsert statement writes at the most (a batch is statements of 128 rows
+and one of the rest), so a batch costs a few SQLite steps rather than one per answer."""
 CACHE_CHECKPOINT_PAGES = 10_000
 """Pages (4 kB each) the cache's write-ahead log grows to before SQLite folds it into
 the database. Each fold ends in two fsyncs and copies again the pages every commit
