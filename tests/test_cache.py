@@ -616,7 +616,7 @@ from sr_frames.endpoints import endpoint
 directory, verifier = pathlib.Path(sys.argv[1]), endpoint("verify_email")
 for email in ("jane@example.com", "john@example.com"):  # as two runs open and close it
     cache = ResponseCache(directory, keep_open=True)
-    key = ResponseCache.key(verifier, {"email": email}, base_url="https://api.sales.rocks")
+    key = ResponseCache.key(verifier, {"email": email}, base_url="http://127.0.0.1:9")
     cache.write_rows([cache.row(verifier, key, {"answer": email})])
     cache.close()
     print(sorted(path.name for path in directory.iterdir()), flush=True)
@@ -632,7 +632,8 @@ def test_runs_keep_the_database_open_and_the_process_closes_it_when_it_exits(tmp
     assert all("cache.db-wal" in line for line in done.stdout.splitlines())
     # at exit it is closed: the log folded into the database and removed
     assert sorted(path.name for path in directory.iterdir()) == ["cache.db"]
-    jane, john = email_key("jane@example.com"), email_key("john@example.com")
+    scope = "http://127.0.0.1:9"  # the keys' scope: nothing is sent
+    jane, john = email_key("jane@example.com", scope), email_key("john@example.com", scope)
     with ResponseCache(directory) as cache:
         assert cache.get_many([jane, john]) == {jane: {"answer": "jane@example.com"},
                                                 john: {"answer": "john@example.com"}}

@@ -19,7 +19,7 @@ for that directory:
 Which connections stay open is the caller's to decide: the response cache keeps the
 main thread's, the thread that lives as long as the process.
 
-May import: the standard library only.
+May import: ``sr_frames.cache.readonly`` (the database's file name).
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["kept_open"]
+from sr_frames.cache.readonly import DATABASE
 
-_DATABASE = "cache.db"  # diskcache's file (readonly.DATABASE; this module imports nothing of ours)
+__all__ = ["kept_open"]
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,6 @@ class _Held:
 _lock = threading.Lock()
 _held: _Held | None = None
 _inherited: list[Any] = []  # handles a forked child inherited: never used, never closed there
-_exit_hook: list[bool] = []
 
 
 def kept_open(directory: Path, timeout: float, opener: Callable[[Path, float], Any]) -> Any:
@@ -71,15 +70,12 @@ def kept_open(directory: Path, timeout: float, opener: Callable[[Path, float], A
         cache = opener(directory, timeout)
         identity = _identity(directory)
         _held = _Held(directory, timeout, os.getpid(), identity, cache) if identity else None
-        if not _exit_hook:
-            atexit.register(_close_at_exit)
-            _exit_hook.append(True)
         return cache
 
 
 def _identity(directory: Path) -> tuple[int, int] | None:
     """The database's (device, inode) while it exists and can be written, else ``None``."""
-    path = directory / _DATABASE
+    path = directory / DATABASE
     try:
         found = path.stat()
     except OSError:
@@ -87,6 +83,7 @@ def _identity(directory: Path) -> tuple[int, int] | None:
     return (found.st_dev, found.st_ino) if os.access(path, os.W_OK) else None
 
 
+@atexit.register
 def _close_at_exit() -> None:
     global _held
     with _lock:

@@ -157,10 +157,13 @@ class ClientCache:
 
     def _send_pending(self) -> None:  # with the lock held
         pending, self._pending = self._pending, []
-        for start in range(0, len(pending), DASK_STORE_CHUNK):
-            if self._sender is None:
-                self._sender = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="sr-frames-store")
-            self._sent.append(self._sender.submit(self._store, pending[start:start + DASK_STORE_CHUNK]))
+        if not pending:
+            return
+        if self._sender is None:
+            self._sender = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="sr-frames-store")
+        sender = self._sender
+        self._sent.extend(sender.submit(self._store, pending[start:start + DASK_STORE_CHUNK])
+                          for start in range(0, len(pending), DASK_STORE_CHUNK))
 
     def _store(self, chunk: list[tuple[str, str, Any, bool]]) -> None:
         self._ask("store", chunk)
