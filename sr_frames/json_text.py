@@ -10,8 +10,10 @@ what json would give:
   UTF-16 text, which json reads, and reads an integer beyond 64 bits as a float: such
   a float sends the text to json again;
 * encoding, orjson writes NaN and infinities as ``null`` and refuses integers beyond
-  64 bits, keys that are not text and subclasses of the JSON types: any ``null`` in its
-  output (rare in our rows) and any refusal send the value to json. A value neither
+  64 bits, keys that are not text and subclasses of the JSON types: a refusal, or a
+  ``null`` in its output where the value holds a NaN, an infinity or a type other than
+  JSON's own (found by a walk over the value, only when orjson wrote a ``null``), sends
+  the value to json. A value neither
   can hold raises ``TypeError`` as before; a ``uuid.UUID`` or an ``Enum`` member,
   which orjson writes as its text or value, is the one value json would refuse.
 
@@ -21,6 +23,7 @@ A root module: it imports only :mod:`sr_frames.defaults`.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -98,6 +101,35 @@ def encode(value: Any, fallback: json.JSONEncoder,
         text = orjson.dumps(value, default=default, option=_ENCODE_OPTIONS)
     except TypeError:  # orjson.JSONEncodeError: beyond orjson; json decides
         return fallback.encode(value)
-    if b"null" in text:  # None, or NaN or an infinity that orjson wrote as null
+    if b"null" in text and not _finite_and_plain(value):
+        # NaN or an infinity that orjson wrote as null, or a value only ``default`` knows
         return fallback.encode(value)
     return text.decode()
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})
+_isfinite = math.isfinite
+
+
+def _finite_and_plain(value: Any) -> bool:
+    """Whether ``value`` holds only JSON's own types and finite floats: then each ``null``
+    orjson wrote is a ``None``, as json writes it. Most answers hold a ``None`` somewhere,
+    and this walk costs a tenth of json's encoding. (orjson has written ``value``, so it
+    nests no deeper than orjson's limit of 254.)"""
+    kind = type(value)
+    if kind is dict:
+        items = value.values()
+    elif kind is list or kind is tuple:
+        items = value
+    else:
+        return kind in _PLAIN or (kind is float and _isfinite(value))
+    for item in items:
+        kind = type(item)
+        if kind in _PLAIN:
+            continue
+        if kind is dict or kind is list or kind is tuple:
+            if not _finite_and_plain(item):
+                return False
+        elif kind is not float or not _isfinite(item):
+            return False
+    return True

@@ -111,3 +111,17 @@ def test_a_request_body_reveals_its_secret_only_in_the_encoder():
     wire = json.JSONEncoder(allow_nan=False, default=lambda v: v.reveal())
     text = encode({"username": "demo", "password": Secret("s3cret")}, wire, lambda v: v.reveal())
     assert json.loads(text) == {"username": "demo", "password": "s3cret"}
+
+
+def test_a_row_holding_none_is_written_by_orjson_and_a_nan_by_json():
+    class Refusing(json.JSONEncoder):
+        def encode(self, o):
+            raise AssertionError("json's encoder was asked")
+
+    answer = {"status": "valid", "did_you_mean": None, "scores": [0.5, None], "pair": (1, None)}
+    assert json.loads(encode(answer, Refusing())) == json.loads(ENCODER.encode(answer))
+    nan, inf = {"score": float("nan"), "other": None}, [None, [float("-inf")]]
+    # orjson writes a null for each of these; only json knows what it stood for
+    for value in [nan, inf, {"a": None, "b": Secret("x")}]:
+        with pytest.raises(AssertionError, match="json's encoder was asked"):
+            encode(value, Refusing(), default=lambda v: v.reveal())
