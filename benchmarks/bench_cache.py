@@ -13,14 +13,20 @@ The cache is filled first with one answer per address, written through
 * for context, not judged: a bare ``diskcache.Cache.get`` loop over the same keys (no
   JSON decoding, no frame), the floor this benchmark used to judge against.
 
-They are run one after the other, three times, the median kept. Targets: the verb
-within 1.25x of the floor, and under 30 us per row.
+They are run one after the other, five times, each after a ``gc.collect()`` (so that
+none pays for collecting what the one before it left). The fastest of each is judged,
+as ``timeit`` advises: on this machine the same 100,000-row read takes 1.4 s in one
+round and 2.6 s in the next, for the floor and the verb alike, and the fastest round
+is the one the rest of the machine disturbed least. The medians and the spread of
+each round's own ratio are printed too. Targets: the verb within 1.25x of the floor,
+and under 30 us per row.
 
 Run: ``python benchmarks/bench_cache.py``
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 import statistics
@@ -36,7 +42,7 @@ from sr_frames.cache.store import ResponseCache
 from sr_frames.endpoints import endpoint
 
 ROWS = 100_000
-RUNS = 3
+RUNS = 5
 
 
 def fill(cache_dir: str, base_url: str, emails: list[str], answer: dict) -> list[str]:
@@ -104,25 +110,29 @@ def main() -> None:
         before = control.count("verify_email")
         floors, gets, verbs = [], [], []
         for _ in range(RUNS):  # alternated, so all see the same state of the machine
+            gc.collect()
             floors.append(sqlite_floor_seconds(str(cache_dir), keys))
+            gc.collect()
             gets.append(floor_seconds(str(cache_dir), keys))
+            gc.collect()
             verbs.append(verb_seconds(leads))
         if control.count("verify_email") != before:
             raise SystemExit("the verb sent requests although every address was cached")
-    floor, verb = statistics.median(floors), statistics.median(verbs)
-    bare_get = statistics.median(gets)
+    floor, verb, bare_get = min(floors), min(verbs), min(gets)
     per_row = verb / ROWS * 1e6
     ratios = sorted(v / f for v, f in zip(verbs, floors, strict=True))
-    verdict.figure("chunked SELECT ... IN + json.loads (the floor)",
+    verdict.figure("chunked SELECT ... IN + json.loads (the floor), fastest",
                    f"{floor:8.3f} s  ({floor / ROWS * 1e6:.1f} us/row; runs "
                    + ", ".join(f"{v:.2f}" for v in floors) + ")")
     verdict.figure("bare diskcache get loop, no decoding (not judged)",
                    f"{bare_get:8.3f} s  ({bare_get / ROWS * 1e6:.1f} us/row)")
-    verdict.figure("verify_emails, all from the cache",
+    verdict.figure("verify_emails, all from the cache, fastest",
                    f"{verb:8.3f} s  ({per_row:.1f} us/row; runs "
                    + ", ".join(f"{v:.2f}" for v in verbs) + ")")
-    verdict.target("verb / floor", f"{verb / floor:.2f}x [{ratios[0]:.2f}-{ratios[-1]:.2f}]",
-                   "<= 1.25x", verb / floor <= 1.25)
+    verdict.figure("verb / floor, medians and each round's own ratio (not judged)",
+                   f"{statistics.median(verbs) / statistics.median(floors):8.2f}x "
+                   f"[{ratios[0]:.2f}-{ratios[-1]:.2f}]")
+    verdict.target("verb / floor, fastest of each", f"{verb / floor:.2f}x", "<= 1.25x", verb / floor <= 1.25)
     verdict.figure("verb / bare get loop (not judged)", f"{verb / bare_get:8.2f}x")
     verdict.target("time per row", f"{per_row:.1f} us", "< 30 us", per_row < 30.0)
     verdict.finish()
