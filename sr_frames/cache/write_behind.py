@@ -7,8 +7,8 @@ thread: the first answer of a batch starts a timer of ``window`` seconds. The fi
 answer added once :data:`~sr_frames.defaults.CACHE_WRITE_WINDOW_LEAST` of the window
 has passed commits the batch, right after the callbacks the loop already has queued
 (those of the answers that came with it), so that while answers keep coming no commit
-needs a wake of the loop of its own: on this project's virtual machine each wake costs
-more CPU than the commit's SQLite work. The timer commits the batch when no answer
+needs a wake of the loop of its own (on a virtual machine a wake costs 40 to 180 µs
+of CPU, a tenth of the commit or more). The timer commits the batch when no answer
 came in time, and ``max_rows`` waiting answers are committed at once. A commit of a
 few dozen answers holds the loop for about a millisecond.
 
