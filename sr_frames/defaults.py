@@ -83,9 +83,9 @@ CACHE_WRITE_WINDOW = 0.05
 answers are written in small transactions, one per window, not one each."""
 
 CACHE_WRITE_WINDOW_LEAST = 0.6
-"""The share of ``CACHE_WRITE_WINDOW`` after which the next answer to arrive commits the
-batch (in the same pass of the event loop); the window's timer commits it only when
-none came by then, so a steady run's commits need no wake of their own."""
+"""The shortest window a batch of answers waits, as a share of ``CACHE_WRITE_WINDOW``:
+each batch's window is drawn between the two, so commits do not fall in step with
+answers that arrive in waves."""
 
 CACHE_LOOP_COMMIT_ROWS = 48
 """The largest batch of answers committed on the event loop's own thread (about a

@@ -433,7 +433,7 @@ def test_queued_answers_are_committed_together_within_the_window(cache):
             while len(other.get_many(keys)) < 5:
                 assert time.monotonic() - started < 5, "never committed"
                 await asyncio.sleep(0.005)
-            # one transaction, when the window ended (no answer came after these)
+            # one transaction, when the window (drawn between 60 % and all of it) ended
             assert 0.3 <= time.monotonic() - started < 1.5
         assert len(writes) == 0
         writes.close()
@@ -441,40 +441,6 @@ def test_queued_answers_are_committed_together_within_the_window(cache):
     asyncio.run(a_run())
     writes.add(VERIFY_EMAIL, keys[0], {"answer": "after close: at once"})
     assert cache.get(keys[0]) == {"answer": "after close: at once"}
-
-
-class FiredTimers(asyncio.SelectorEventLoop):
-    """An event loop that notes the callback of every timer it runs."""
-
-    def __init__(self):
-        super().__init__()
-        self.fired = []
-
-    def call_at(self, when, callback, *args, context=None):
-        def fire(*args):
-            self.fired.append(callback)
-            callback(*args)
-
-        return super().call_at(when, fire, *args, context=context)
-
-
-def test_while_answers_keep_coming_no_commit_waits_for_a_timer_of_its_own(cache):
-    writes = WriteBehind(cache, window=0.1)
-    keys = [email_key(f"p{i}@example.com") for i in range(40)]
-
-    async def a_steady_run():  # an answer every 10 ms, for 0.4 s
-        for i, key in enumerate(keys):
-            writes.add(VERIFY_EMAIL, key, {"answer": key})
-            if i == 30:  # 0.3 s in: the first answers are committed by now
-                assert len(cache.get_many(keys[:10])) == 10
-            await asyncio.sleep(0.01)
-        writes.close()
-
-    with asyncio.Runner(loop_factory=FiredTimers) as runner:
-        runner.run(a_steady_run())
-        fired = runner.get_loop().fired
-    assert len(cache.get_many(keys)) == 40
-    assert writes._window_ended not in fired, "each batch was committed at an answer's arrival"
 
 
 def test_a_full_batch_is_committed_at_once_and_flush_commits_the_rest(cache):

@@ -3,14 +3,9 @@
 Committing every answer on its own costs a SQLite transaction each: a few hundred
 microseconds, more than the request itself costs the client. :class:`WriteBehind`
 gathers the answers of a run and commits them together, on the event loop's own
-thread: the first answer of a batch starts a timer of ``window`` seconds. The first
-answer added once :data:`~sr_frames.defaults.CACHE_WRITE_WINDOW_LEAST` of the window
-has passed commits the batch, right after the callbacks the loop already has queued
-(those of the answers that came with it), so that while answers keep coming no commit
-needs a wake of the loop of its own (on a virtual machine a wake costs 40 to 180 µs
-of CPU, a tenth of the commit or more). The timer commits the batch when no answer
-came in time, and ``max_rows`` waiting answers are committed at once. A commit of a
-few dozen answers holds the loop for about a millisecond.
+thread: the first answer of a batch starts a timer, and when it fires the batch is
+committed, or at once when ``max_rows`` answers are waiting. A commit of a few dozen
+answers holds the loop for about a millisecond.
 
 Why on the loop: a second thread costs more than the commits it takes over. Every
 hand-over wakes a sleeping thread and passes the GIL back and forth, and on a virtual
@@ -20,13 +15,13 @@ answers that come that fast keep the loop itself busy, and there SQLite's work, 
 without the GIL, runs beside the loop on another core. Batches are committed in the
 order they were gathered either way.
 
-A commit made at an answer's arrival waits for the callbacks already queued, so it
-does not hold back the answers that arrived with that one (a server whose latency is
-fixed answers in waves): their next requests have gone out before SQLite runs.
+Each batch's window is drawn between :data:`~sr_frames.defaults.CACHE_WRITE_WINDOW_LEAST`
+and all of ``window`` (50 ms by default, :data:`~sr_frames.defaults.CACHE_WRITE_WINDOW`),
+so that the commits do not fall in step with answers that arrive in waves (a server
+whose latency is fixed): there, every commit would hold back the wave just arriving.
 
 What this promises: every answer is committed within ``window`` seconds of being
-added (50 ms by default, :data:`~sr_frames.defaults.CACHE_WRITE_WINDOW`; plus however
-late a busy loop runs the timer). :meth:`WriteBehind.flush`, from
+added (plus however late a busy loop runs the timer). :meth:`WriteBehind.flush`, from
 any thread, commits everything added so far before it returns; :meth:`WriteBehind.close`
 does so, culls the cache's expired rows once and lets go of the connection the loop's
 thread used. A run calls them when its sending ends, also on Ctrl-C or cancellation, so
@@ -39,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import random
 import threading
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -72,22 +68,22 @@ class RowStore(Protocol):
 class WriteBehind:
     """Batches answers for one :class:`RowStore`; ``add`` from the event loop's thread.
 
-    ``loop_rows``: the largest batch committed on the loop itself.
+    ``loop_rows``: the largest batch committed on the loop itself; ``rng`` draws each
+    batch's window (a seeded one for tests).
     """
 
     def __init__(self, cache: RowStore, *, window: float = CACHE_WRITE_WINDOW,
-                 max_rows: int = CACHE_WRITE_BATCH, loop_rows: int = CACHE_LOOP_COMMIT_ROWS) -> None:
+                 max_rows: int = CACHE_WRITE_BATCH, loop_rows: int = CACHE_LOOP_COMMIT_ROWS,
+                 rng: random.Random | None = None) -> None:
         self.cache, self.window, self.max_rows, self.loop_rows = cache, window, max_rows, loop_rows
+        self._rng = rng or random.Random()
         self._rows: list[Any] = []
         self._written = 0
         self._closed = False
         # held while rows are taken and committed: a flush from another thread waits
         # for a commit under way on the loop, so everything added before it has landed
         self._lock = threading.Lock()
-        # the batch's timer, or the commit scheduled at an answer's arrival in its place
-        self._timer: asyncio.Handle | None = None
-        self._begun = 0.0  # when the batch's first answer came (the loop's clock)
-        self._due = False  # its commit is scheduled after the queued callbacks
+        self._timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # the loop whose thread commits
         self._writer: concurrent.futures.ThreadPoolExecutor | None = None  # for big batches
         self._handed: list[concurrent.futures.Future[None]] = []  # batches the writer has
@@ -105,12 +101,9 @@ class WriteBehind:
             if len(self._rows) >= self.max_rows:
                 self._commit_waiting()
             elif self._timer is None:
-                self._loop, self._begun, self._due = loop, loop.time(), False
-                self._timer = loop.call_later(self.window, self._window_ended)
-            elif not self._due and loop.time() - self._begun >= CACHE_WRITE_WINDOW_LEAST * self.window:
-                self._due = True  # answers keep coming: commit in this pass of the loop
-                self._timer.cancel()
-                self._timer = loop.call_soon(self._window_ended)
+                self._loop = loop
+                least = CACHE_WRITE_WINDOW_LEAST * self.window
+                self._timer = loop.call_later(self._rng.uniform(least, self.window), self._window_ended)
 
     def flush(self) -> None:
         """Return once every answer added so far is committed (or the cache gave up)."""
