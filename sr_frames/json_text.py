@@ -114,23 +114,21 @@ _isfinite = math.isfinite
 def _finite_and_plain(value: Any) -> bool:
     """Whether ``value`` holds only JSON's own types and finite floats: then each ``null``
     orjson wrote is a ``None``, as json writes it. An answer with a field left empty
-    holds a ``None``, and this walk costs a tenth of json's encoding (0.8 µs against 6 µs
-    for a dozen fields). (orjson has written ``value``, so it
-    nests no deeper than orjson's limit of 254.)"""
+    holds a ``None``, and this walk costs a sixth of json's encoding (1 µs against 6 µs
+    for a dozen fields). orjson has written ``value``, so it nests no deeper than
+    orjson's limit of 254."""
     kind = type(value)
+    if kind in _PLAIN:
+        return True
+    if kind is float:
+        return _isfinite(value)
     if kind is dict:
-        items = value.values()
-    elif kind is list or kind is tuple:
-        items = value
-    else:
-        return kind in _PLAIN or (kind is float and _isfinite(value))
-    for item in items:
-        kind = type(item)
-        if kind in _PLAIN:
-            continue
-        if kind is dict or kind is list or kind is tuple:
-            if not _finite_and_plain(item):
-                return False
-        elif kind is not float or not _isfinite(item):
+        value = value.values()
+    elif kind is not list and kind is not tuple:
+        return False
+    # the common leaves are checked here, without a call each; a loop, since all() over
+    # a generator takes three times as long
+    for item in value:  # noqa: SIM110
+        if type(item) not in _PLAIN and not _finite_and_plain(item):
             return False
     return True
