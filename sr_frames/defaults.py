@@ -175,8 +175,12 @@ progress bar moves and how soon Ctrl-C is noticed."""
 
 
 SHARED_TEXT_MAX = 64
-"""Texts up to this length in an answer are interned: a status word or country name
+"""Texts up to this length in an answer are shared: a status word or country name
 repeated over a million answers is held once."""
+
+SHARED_TEXTS_HELD = 32_768
+"""The most texts the table that shares them holds (about 3 MB at most) before it
+starts over; a word repeated over a million answers is held again once per start."""
 
 
 MAX_PAGES = 10_000

@@ -24,20 +24,26 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from collections.abc import Callable
 from typing import Any
 
 import orjson
 
-from sr_frames.defaults import SHARED_TEXT_MAX
+from sr_frames.defaults import SHARED_TEXT_MAX, SHARED_TEXTS_HELD
 
 __all__ = ["decode_shared", "encode"]
 
 _BEYOND_64_BITS = float(2**63)  # orjson reads any integer from here on as a float
 _ENCODE_OPTIONS = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATETIME \
     | orjson.OPT_PASSTHROUGH_DATACLASS
-_intern = sys.intern
+# The texts answers share: each short text is held once, and a later copy is swapped for
+# the held one. A table of our own rather than sys.intern: the interpreter's table holds
+# every name of every loaded module (pandas brings tens of thousands), and an answer's
+# texts, looked up there between network reads, cost 4 to 10 us an answer against 2 to
+# 3 here (a verifier's answer, measured in a run at 32 requests at a time). It holds at
+# most SHARED_TEXTS_HELD texts, then starts over.
+_shared: dict[str, str] = {}
+_share = _shared.setdefault
 
 
 class _MaybeBigInteger(Exception):
@@ -47,13 +53,16 @@ class _MaybeBigInteger(Exception):
 def decode_shared(raw: bytes | str) -> Any:
     """``json.loads(raw)`` with its keys, and its texts of up to
     :data:`~sr_frames.defaults.SHARED_TEXT_MAX` characters, shared between answers
-    (texts interned; keys from orjson's own cache of keys, or interned).
+    (texts from a table of the last :data:`~sr_frames.defaults.SHARED_TEXTS_HELD` texts
+    seen; keys from orjson's own cache of keys, or from that table).
 
     Answers are decoded one by one, so ten thousand answers would otherwise hold ten
     thousand copies of every key and repeated word ("Valid", "Yes"); shared, they take
     half the memory while a run builds its result columns. Raises ``ValueError`` (or
     ``RecursionError``, for nesting deeper than Python's limit) as json does.
     """
+    if len(_shared) >= SHARED_TEXTS_HELD:
+        _shared.clear()  # what answers already hold stays shared; later ones share anew
     try:
         return _shared_in_place(orjson.loads(raw))
     except (orjson.JSONDecodeError, _MaybeBigInteger):
@@ -61,7 +70,7 @@ def decode_shared(raw: bytes | str) -> Any:
 
 
 def _shared_in_place(body: Any) -> Any:
-    """orjson's ``body`` with its short texts interned in place (orjson already shares
+    """orjson's ``body`` with its short texts shared in place (orjson already shares
     the keys); ``_MaybeBigInteger`` for a float that may have been an integer."""
     kind = type(body)
     if kind is dict or kind is list:
@@ -69,26 +78,28 @@ def _shared_in_place(body: Any) -> Any:
             kind = type(value)
             if kind is str:
                 if len(value) <= SHARED_TEXT_MAX:
-                    body[place] = _intern(value)
+                    held = _share(value, value)
+                    if held is not value:  # the first copy is held as it is
+                        body[place] = held
             elif kind is dict or kind is list:
                 _shared_in_place(value)
             elif kind is float and not -_BEYOND_64_BITS < value < _BEYOND_64_BITS:
                 raise _MaybeBigInteger
     elif kind is str and len(body) <= SHARED_TEXT_MAX:
-        return _intern(body)
+        return _share(body, body)
     elif kind is float and not -_BEYOND_64_BITS < body < _BEYOND_64_BITS:
         raise _MaybeBigInteger
     return body
 
 
 def _shared_copy(body: Any) -> Any:
-    """json's ``body`` rebuilt with its keys and short texts interned."""
+    """json's ``body`` rebuilt with its keys and short texts shared."""
     if type(body) is dict:
-        return {_intern(k): _shared_copy(v) for k, v in body.items()}
+        return {_share(k, k): _shared_copy(v) for k, v in body.items()}
     if type(body) is list:
         return [_shared_copy(v) for v in body]
     if type(body) is str and len(body) <= SHARED_TEXT_MAX:
-        return _intern(body)
+        return _share(body, body)
     return body
 
 

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sr_frames import json_text
 from sr_frames.config import Secret
 from sr_frames.json_text import decode_shared, encode
 
@@ -77,6 +78,14 @@ def test_short_texts_of_an_answer_are_shared_between_answers():
     assert next(iter(first)) is next(iter(second))  # the keys too
     long = "x" * 100
     assert decode_shared(json.dumps({"a": long}))["a"] is not decode_shared(json.dumps({"a": long}))["a"]
+
+
+def test_the_table_sharing_texts_is_bounded_and_shares_again_after_starting_over():
+    held = json_text.SHARED_TEXTS_HELD
+    answers = [decode_shared(json.dumps({"email": f"lead{i}@example.com", "status": "Valid"}))
+               for i in range(held + held // 2)]
+    assert len(json_text._shared) <= held  # distinct texts never pile up past the bound
+    assert answers[-1]["status"] is answers[-2]["status"]  # shared again after the start over
 
 
 @SAMPLE

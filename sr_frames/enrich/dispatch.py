@@ -110,13 +110,14 @@ def _check_shape(plan: Plan, answer: Any, unit: list[Slot]) -> list[Any]:
     return [answer]
 
 
-async def _call_once(client: AsyncClient, run: RunState, unit: list[Slot]) -> Any:
-    """Send one request; concurrent runs asking the same single input share it."""
+async def _call_once(client: AsyncClient, run: RunState, unit: list[Slot],
+                     table: dict[str, asyncio.Future[Any]]) -> Any:
+    """Send one request; concurrent runs asking the same single input share it through
+    ``table``, the client's requests in flight."""
     body = _batch_body(run.plan, unit)
     key = run.keys.get(id(unit[0])) if len(unit) == 1 else None
     if key is None:
         return await client.call(run.plan.endpoint, body, budget=run.budget)
-    table = _inflight.setdefault(client, {})
     shared = table.get(key)
     if shared is not None:
         try:
@@ -144,11 +145,12 @@ async def _call_once(client: AsyncClient, run: RunState, unit: list[Slot]) -> An
         table.pop(key, None)
 
 
-async def _send_unit(client: AsyncClient, run: RunState, unit: list[Slot]) -> None:
+async def _send_unit(client: AsyncClient, run: RunState, unit: list[Slot],
+                     inflight: dict[str, asyncio.Future[Any]]) -> None:
     """Send one request and settle its slots; a refused login ends the run (re-raised
     once its slots are marked), since every later request would be refused too."""
     try:
-        answers = _check_shape(run.plan, await _call_once(client, run, unit), unit)
+        answers = _check_shape(run.plan, await _call_once(client, run, unit, inflight), unit)
     except NotFoundError as exc:
         for slot in unit:
             slot.settle("not_found", error=NOT_FOUND + exc.message, reason="not_found")
@@ -173,6 +175,7 @@ async def send(client: AsyncClient, run: RunState, slots: list[Slot]) -> None:
     await client.login()
     queue = iter(units(run.plan, slots))
     stop = False
+    inflight = _inflight.setdefault(client, {})  # once a run: a weak key costs a microsecond
 
     async def worker() -> None:
         nonlocal stop
@@ -180,7 +183,7 @@ async def send(client: AsyncClient, run: RunState, slots: list[Slot]) -> None:
             if stop:
                 return
             try:
-                await _send_unit(client, run, unit)
+                await _send_unit(client, run, unit, inflight)
             except AuthenticationError:
                 stop = True
                 raise
