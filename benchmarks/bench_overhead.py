@@ -1,13 +1,15 @@
 """Overhead: ``verify_emails`` against the client a skilled user writes by hand.
 
 2,000 distinct addresses a run, against a server in another process that answers after
-50 ms and costs next to nothing per request, so that the client side is what differs:
+50 ms on average and costs next to nothing per request, so that the client side is what
+differs:
 
 * a small Node.js server (``node`` on the PATH; the JavaScript is written to a temporary
   file and binds 127.0.0.1) answering the login and the Email Verifier with answers
-  the sandbox would give (``sr_frames.sandbox.answers``); without ``node``, the
-  sandbox itself (``--latency-ms 50``), which costs more CPU per request and shares
-  the cores with the client. The script says which it used.
+  the sandbox would give (``sr_frames.sandbox.answers``), each after a latency drawn
+  evenly from 25 to 75 ms, or after exactly 50 ms with ``--fixed-latency``; without
+  ``node``, the sandbox itself (``--latency-ms 50``, fixed), which costs more CPU per
+  request and shares the cores with the client. The script says which it used.
 * hand-written: one aiohttp session (a connector of C connections), a semaphore of C,
   ``asyncio.gather`` over every address, ``json.loads`` of each body and one
   ``pandas.DataFrame`` built from the answers;
@@ -25,22 +27,27 @@ Targets: throughput at least 0.97x the hand-written client at every C, both with
 without the cache; CPU per request at most 1.2x with ``cache=False``, 1.4x with the
 cache on.
 
-Run: ``python benchmarks/bench_overhead.py [rounds]`` (default 15, about 5 min). One
-run's CPU per request moves by a fifth either way with how the answers happen to bunch
-up (each time the event loop wakes costs more than the request in it), for every client
-alike, so the median needs many rounds: over nine, a median within 0.05x of its target
-fell either side of it from one run of the script to the next.
+Run: ``python benchmarks/bench_overhead.py [rounds] [--fixed-latency]`` (default 15
+rounds, about 5 min). Why the latency varies by default: a client's CPU per request
+follows how often its event loop wakes, and that follows how its answers bunch up.
+Behind a fixed latency, the first C requests, sent at once, come back at once, and the
+waves they make last for as long as each client's own CPU takes to smear them out: the
+more CPU a client spends per answer, the sooner its waves smear and the more often it
+wakes, so a small difference in CPU is amplified, and one run's CPU per request moved by
+a fifth either way for every client alike (per-round ratios 0.84x to 1.77x in one run).
+A latency that varies, as a real service's does, spreads the answers from the start
+for every client alike.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -62,8 +69,8 @@ TARGETS = {"cache=False": (0.97, 1.2), "cache on": (0.97, 1.4)}  # (throughput >
 
 SERVER_JS = r"""
 const http = require("http");
-const [port, latency, templates] = [Number(process.argv[2]), Number(process.argv[3]),
-                                    JSON.parse(process.argv[4])];
+const [port, latency, templates, fixed] = [Number(process.argv[2]), Number(process.argv[3]),
+                                           JSON.parse(process.argv[4]), process.argv[5] === "fixed"];
 const token = JSON.stringify({access_token: "bench." + Buffer.from(JSON.stringify(
   {sub: "bench", exp: Math.floor(Date.now() / 1000) + 86400})).toString("base64url") + ".x",
   token_type: "Bearer", expires_in: 86400});
@@ -84,7 +91,7 @@ const server = http.createServer((req, res) => {
     setTimeout(() => {
       res.writeHead(200, {"Content-Type": "application/json"});
       res.end(JSON.stringify(answer));
-    }, latency);
+    }, fixed ? latency : latency * (0.5 + Math.random()));
   });
 });
 server.keepAliveTimeout = 60000;
@@ -93,7 +100,7 @@ server.listen(port, "127.0.0.1", () => console.log("listening"));
 
 
 @contextlib.contextmanager
-def node_server() -> Iterator[str]:
+def node_server(fixed: bool) -> Iterator[str]:
     """The Node server in a child process; yields its base URL once it listens."""
     templates = [answers.verify_email(e) for e in
                  ("jane.doe@example.com", "nobody@example.com", "info@bigcorp.com")]
@@ -102,7 +109,8 @@ def node_server() -> Iterator[str]:
         script = Path(directory) / "server.js"
         script.write_text(SERVER_JS)
         child = subprocess.Popen(["node", str(script), str(port), str(LATENCY_MS),
-                                  json.dumps(templates)], stdout=subprocess.PIPE, text=True)
+                                  json.dumps(templates), "fixed" if fixed else "varied"],
+                                 stdout=subprocess.PIPE, text=True)
         try:
             assert child.stdout is not None
             if child.stdout.readline().strip() != "listening":
@@ -114,11 +122,13 @@ def node_server() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def server() -> Iterator[tuple[str, str]]:
+def server(fixed: bool) -> Iterator[tuple[str, str]]:
     """``(base URL, what it is)``: Node when it is installed, else the sandbox."""
     if shutil.which("node"):
-        with node_server() as url:
-            yield url, f"a Node.js {_node_version()} server, {LATENCY_MS} ms latency"
+        with node_server(fixed) as url:
+            latency = (f"{LATENCY_MS} ms latency" if fixed else
+                       f"latency {LATENCY_MS // 2} to {LATENCY_MS * 3 // 2} ms (mean {LATENCY_MS})")
+            yield url, f"a Node.js {_node_version()} server, {latency}"
     else:
         with sandbox_process(latency_ms=LATENCY_MS) as control:
             yield control.url, f"the sandbox (no node on the PATH), {LATENCY_MS} ms latency"
@@ -178,8 +188,14 @@ def measure(variant: str, url: str, concurrency: int, tag: str) -> tuple[float, 
 
 
 def main() -> None:
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else ROUNDS
-    with time_limit(1200), server() as (url, what), environment(url):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("rounds", nargs="?", type=int, default=ROUNDS,
+                        help=f"rounds of every C and variant (default {ROUNDS})")
+    parser.add_argument("--fixed-latency", action="store_true",
+                        help=f"answer after exactly {LATENCY_MS} ms (default: 25 to 75 ms)")
+    options = parser.parse_args()
+    rounds = options.rounds
+    with time_limit(1200), server(options.fixed_latency) as (url, what), environment(url):
         verdict = Verdict(f"Overhead: {ROWS:,} distinct addresses a run, {rounds} rounds, "
                           f"against {what}")
         rates: dict[tuple[int, str], list[float]] = {}

@@ -40,8 +40,8 @@ _ENCODE_OPTIONS = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATET
 # the held one. A table of our own rather than sys.intern: the interpreter's table holds
 # every name of every loaded module (pandas brings tens of thousands), and an answer's
 # texts, looked up there between network reads, cost 4 to 10 us an answer against 2 to
-# 3 here (a verifier's answer, measured in a run at 32 requests at a time). It holds at
-# most SHARED_TEXTS_HELD texts, then starts over.
+# 3 here (a verifier's answer, measured in a run at 32 requests at a time). Once it
+# holds SHARED_TEXTS_HELD texts, it starts over before the next answer.
 _shared: dict[str, str] = {}
 _share = _shared.setdefault
 
@@ -53,8 +53,9 @@ class _MaybeBigInteger(Exception):
 def decode_shared(raw: bytes | str) -> Any:
     """``json.loads(raw)`` with its keys, and its texts of up to
     :data:`~sr_frames.defaults.SHARED_TEXT_MAX` characters, shared between answers
-    (texts from a table of the last :data:`~sr_frames.defaults.SHARED_TEXTS_HELD` texts
-    seen; keys from orjson's own cache of keys, or from that table).
+    (texts through a table that starts over once it holds
+    :data:`~sr_frames.defaults.SHARED_TEXTS_HELD` of them; keys from orjson's own cache
+    of keys, or from that table).
 
     Answers are decoded one by one, so ten thousand answers would otherwise hold ten
     thousand copies of every key and repeated word ("Valid", "Yes"); shared, they take
