@@ -179,9 +179,9 @@ SHARED_TEXT_MAX = 64
 repeated over a million answers is held once."""
 
 SHARED_TEXTS_HELD = 32_768
-"""How many texts the table that shares them holds (about 3 MB) before it starts over,
-which it does before the next answer is decoded; a word repeated over a million answers
-is held again once per start."""
+"""How many texts the table that shares them holds (4 to 5 MB at most) before it
+starts over, which it does before the next answer is decoded; a word repeated over a
+million answers is held again once per start."""
 
 
 MAX_PAGES = 10_000
