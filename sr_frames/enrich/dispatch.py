@@ -111,14 +111,14 @@ def _check_shape(plan: Plan, answer: Any, unit: list[Slot]) -> list[Any]:
 
 
 async def _call_once(client: AsyncClient, run: RunState, unit: list[Slot],
-                     table: dict[str, asyncio.Future[Any]]) -> Any:
+                     inflight: dict[str, asyncio.Future[Any]]) -> Any:
     """Send one request; concurrent runs asking the same single input share it through
-    ``table``, the client's requests in flight."""
+    ``inflight``, the client's requests in flight."""
     body = _batch_body(run.plan, unit)
     key = run.keys.get(id(unit[0])) if len(unit) == 1 else None
     if key is None:
         return await client.call(run.plan.endpoint, body, budget=run.budget)
-    shared = table.get(key)
+    shared = inflight.get(key)
     if shared is not None:
         try:
             return await asyncio.shield(shared)
@@ -128,7 +128,7 @@ async def _call_once(client: AsyncClient, run: RunState, unit: list[Slot],
                 raise
             # the run that owned the request was cancelled or out of budget, not this one
     future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-    table[key] = future
+    inflight[key] = future
     try:
         answer = await client.call(run.plan.endpoint, body, budget=run.budget)
     except Exception as exc:
@@ -142,7 +142,7 @@ async def _call_once(client: AsyncClient, run: RunState, unit: list[Slot],
         future.set_result(answer)
         return answer
     finally:
-        table.pop(key, None)
+        inflight.pop(key, None)
 
 
 async def _send_unit(client: AsyncClient, run: RunState, unit: list[Slot],
