@@ -23,8 +23,9 @@ from sr_frames import checks
 from sr_frames.cells import is_missing
 from sr_frames.config import budget
 from sr_frames.endpoints import Endpoint, endpoint
+from sr_frames.enrich.collector import bulk
 from sr_frames.enrich.columns import attach, check_clashes, input_columns, result_columns
-from sr_frames.enrich.plan import Plan, bulk, check_locally, make_plan
+from sr_frames.enrich.plan import Plan, check_locally, make_plan
 from sr_frames.enrich.report import RunReport
 
 if TYPE_CHECKING:  # the engine and the client (asyncio, SQLite) load on the first verb call

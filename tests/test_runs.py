@@ -2,6 +2,7 @@
 they leave on disk. Scripts run in subprocesses against the sandbox of this process."""
 
 import asyncio
+import gc
 import json
 import os
 import signal
@@ -21,7 +22,7 @@ import pytest
 import sr_frames
 from sr_frames.cache.scope import cache_scope
 from sr_frames.cache.store import ResponseCache
-from sr_frames.defaults import CACHE_WRITE_WINDOW
+from sr_frames.defaults import CACHE_WRITE_WINDOW, GC_YOUNG_THRESHOLD_SENDING
 from sr_frames.endpoints import endpoint
 
 SCRIPT = textwrap.dedent("""
@@ -225,3 +226,84 @@ def test_a_planted_pickle_is_refused_and_the_address_asked_again(sandbox, tmp_pa
     assert not marker.exists()
     assert sandbox.count("verify_email") == 1
     assert checked.loc[0, "email_status"] in ("Valid", "Invalid", "Accept All")
+
+
+# While a run has requests in flight, young collections would walk every one of them
+# each time (sr_frames.enrich.collector.spaced): the run spaces them out, then puts the
+# collector back as it found it.
+
+@pytest.fixture
+def collector():
+    """The process's collector thresholds, put back whatever a test does."""
+    found = gc.get_threshold()
+    yield found
+    gc.set_threshold(*found)
+
+
+async def threshold_while_sending(sandbox, run, sent=1):
+    """``gc.get_threshold()`` once the sandbox has ``sent`` requests, and ``run``'s frame."""
+    task = asyncio.ensure_future(run)
+    while sandbox.count("verify_email") < sent and not task.done():
+        await asyncio.sleep(0.005)
+    during = gc.get_threshold()
+    return during, await task
+
+
+def test_a_run_collects_less_often_while_it_sends_and_puts_the_collector_back(sandbox, collector):
+    sandbox.configure(latency_ms=200)
+    leads = pd.DataFrame({"email": [f"person{i}@example.com" for i in range(4)]})
+    during, checked = asyncio.run(threshold_while_sending(
+        sandbox, leads.salesrocks.verify_emails_async(progress=False)))
+    assert checked["email_status"].notna().all()
+    assert during == (GC_YOUNG_THRESHOLD_SENDING, *collector[1:])
+    assert gc.get_threshold() == collector
+
+
+def test_overlapping_runs_put_the_collector_back_when_the_last_one_ends(sandbox, collector):
+    sandbox.configure(latency_ms=150)
+    sr_frames.configure(max_concurrency=2)
+    short = pd.DataFrame({"email": ["short@example.com"]})
+    long = pd.DataFrame({"email": [f"long{i}@example.com" for i in range(8)]})  # 4 rounds of 2
+
+    async def both():
+        running = asyncio.ensure_future(long.salesrocks.verify_emails_async(progress=False))
+        await short.salesrocks.verify_emails_async(progress=False)
+        after_short = gc.get_threshold()
+        await running
+        return after_short
+
+    assert asyncio.run(both()) == (GC_YOUNG_THRESHOLD_SENDING, *collector[1:])
+    assert gc.get_threshold() == collector
+
+
+def test_a_run_that_fails_puts_the_collector_back(sandbox, collector):
+    sandbox.configure(password="another one")
+    leads = pd.DataFrame({"email": ["jane@example.com"]})
+    with pytest.raises(sr_frames.AuthenticationError):
+        leads.salesrocks.verify_emails(progress=False)
+    assert gc.get_threshold() == collector
+
+
+@pytest.mark.parametrize("theirs", [(0, 10, 10), (50_000, 20, 20)], ids=["switched off", "higher"])
+def test_a_collector_the_caller_switched_off_or_set_higher_is_left_alone(sandbox, collector, theirs):
+    sandbox.configure(latency_ms=100)
+    gc.set_threshold(*theirs)
+    leads = pd.DataFrame({"email": ["jane@example.com", "john@example.com"]})
+    during, _ = asyncio.run(threshold_while_sending(
+        sandbox, leads.salesrocks.verify_emails_async(progress=False, cache=False)))
+    assert during == theirs == gc.get_threshold()
+
+
+def test_a_threshold_the_caller_changes_during_a_run_is_kept(sandbox, collector):
+    sandbox.configure(latency_ms=200)
+    leads = pd.DataFrame({"email": ["jane@example.com"]})
+
+    async def retune():
+        task = asyncio.ensure_future(leads.salesrocks.verify_emails_async(progress=False))
+        while sandbox.count("verify_email") < 1:
+            await asyncio.sleep(0.005)
+        gc.set_threshold(2_000, 5, 5)
+        await task
+
+    asyncio.run(retune())
+    assert gc.get_threshold() == (2_000, 5, 5)

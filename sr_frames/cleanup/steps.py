@@ -17,8 +17,9 @@ import pandas as pd
 
 from sr_frames.endpoints import endpoint
 from sr_frames.enrich import engine
+from sr_frames.enrich.collector import bulk
 from sr_frames.enrich.columns import result_columns
-from sr_frames.enrich.plan import Plan, bulk, make_plan
+from sr_frames.enrich.plan import Plan, make_plan
 from sr_frames.enrich.report import RunReport
 
 __all__ = ["StepRun", "expand", "plan_rows", "run_plan", "slot_per_row"]

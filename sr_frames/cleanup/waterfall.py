@@ -25,8 +25,9 @@ from sr_frames.cleanup.steps import StepRun, plan_rows, run_plan
 from sr_frames.client.clients import Client
 from sr_frames.endpoints import endpoint
 from sr_frames.enrich import engine
+from sr_frames.enrich.collector import bulk
 from sr_frames.enrich.columns import attach, check_clashes, column_error, label_array, text_array
-from sr_frames.enrich.plan import Slot, bulk
+from sr_frames.enrich.plan import Slot
 from sr_frames.enrich.report import announce, remember
 
 __all__ = ["STEPS", "CleanColumns", "Waterfall", "clean", "output_columns"]

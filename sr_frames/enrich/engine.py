@@ -30,8 +30,9 @@ from sr_frames.cache.store import ResponseCache
 from sr_frames.cache.write_behind import WriteBehind, running_loop
 from sr_frames.client.clients import AsyncClient, Client, ClientStats
 from sr_frames.client.limits import RequestBudget
+from sr_frames.enrich.collector import bulk, spaced
 from sr_frames.enrich.dispatch import NOT_FOUND, budget_message, inputs_per_request, leave, send, units
-from sr_frames.enrich.plan import Plan, Slot, bulk, check_locally
+from sr_frames.enrich.plan import Plan, Slot, check_locally
 from sr_frames.enrich.progress import POLL_S, Bar, Tally
 from sr_frames.enrich.report import RunReport, announce, remember, tally
 from sr_frames.errors import MissingCredentialsError
@@ -213,7 +214,8 @@ def _running(plan: Plan, verb: str, options: RunOptions, aclient: AsyncClient) -
             state.read_cache()
             state.to_send = state.apply_budget()
         state.bar = _bar(verb, plan, state.to_send, options)
-        yield state
+        with spaced():  # requests in flight: young collections would walk them over and over
+            yield state
     except (KeyboardInterrupt, asyncio.CancelledError):
         interrupted = True
         raise

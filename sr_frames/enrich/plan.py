@@ -12,8 +12,6 @@ a million rows carrying ten thousand addresses cost ten thousand normalisations.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import numbers
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -29,7 +27,7 @@ from sr_frames.cells import as_text
 from sr_frames.defaults import MAX_INPUT_CHARS
 from sr_frames.endpoints import Endpoint
 
-__all__ = ["Plan", "Slot", "Unusable", "bulk", "cell_text", "check_locally", "make_plan"]
+__all__ = ["Plan", "Slot", "Unusable", "cell_text", "check_locally", "make_plan"]
 
 Transform = Callable[[str], str]
 _MISSING = object()
@@ -162,23 +160,6 @@ class Plan:
 
     def __iter__(self) -> Iterator[Slot]:
         return iter(self.slots)
-
-
-@contextlib.contextmanager
-def bulk() -> Iterator[None]:
-    """Pause the cyclic garbage collector over a step that builds many objects and frees
-    none (a slot per input, an answer per cached row): otherwise every pass over the
-    oldest generation rescans all that was built before, and 100,000 cached rows cost
-    a second more. Reference counting still frees memory meanwhile."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 
 
 def _combine(codes: list[np.ndarray]) -> np.ndarray:

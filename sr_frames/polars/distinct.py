@@ -35,8 +35,9 @@ from sr_frames.client.clients import Client
 from sr_frames.client.coerce import as_integer
 from sr_frames.endpoints import WHOLE_ANSWER
 from sr_frames.enrich import engine
+from sr_frames.enrich.collector import bulk
 from sr_frames.enrich.estimate import Estimate, estimate_plan
-from sr_frames.enrich.plan import Plan, bulk
+from sr_frames.enrich.plan import Plan
 from sr_frames.enrich.report import RunReport
 from sr_frames.polars.convert import to_pandas
 from sr_frames.polars.schema import result_schema, to_series
