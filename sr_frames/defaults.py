@@ -66,6 +66,7 @@ DEFAULT_TOKEN_LIFETIME = 3600.0
 GC_YOUNG_THRESHOLD_SENDING = 10_000
 """The cyclic collector's first threshold while a run has requests in flight (Python's
 default is 700): see :func:`sr_frames.enrich.collector.spaced`."""
+
 SQLITE_KEYS_PER_SELECT = 500
 """Keys per ``SELECT ... IN`` when the cache or the ledger reads many rows: well under
 SQLite's bound-parameter limit."""

@@ -1,9 +1,10 @@
 """How runs pace Python's cyclic garbage collector: paused over bulk steps, spaced out
 while requests are in flight.
 
-The collector is the process's, not a run's: both context managers hand back exactly
-what they found, and leave a collector alone that the caller has switched off or
-retuned meanwhile.
+The collector is the process's, not a run's: :func:`bulk` leaves it switched on or off
+as it found it, and :func:`spaced` puts back the thresholds it found, unless the
+caller changed them meanwhile, and never touches a collector the caller switched off
+with ``gc.set_threshold(0)`` or set higher.
 """
 
 from __future__ import annotations
