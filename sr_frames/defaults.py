@@ -51,6 +51,11 @@ RETRY_BUDGET_WINDOW = 60.0
 """Seconds of history the retry budget counts."""
 
 
+RATE_LIMIT_LATE_WAKE_SLACK = 0.1
+"""How late, as a share of ``1 / rate_limit``, a rate-limited attempt may wake and still
+leave the next one's turn where it was; a later wake restarts the spacing from itself."""
+
+
 JITTER_SPREAD = 0.25
 """A backoff delay is shortened by up to this fraction, drawn at random."""
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
+import time
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
@@ -175,36 +177,74 @@ def test_a_service_failing_everything_costs_about_one_point_two_requests_per_inp
 
 # -- rate limiter ------------------------------------------------------------------------
 
+async def _released(limiter, clock, callers):
+    """The clock reading at which each of ``callers`` concurrent callers was let go."""
+    times = []
+
+    async def one():
+        await limiter.wait()
+        times.append(clock())
+
+    await asyncio.gather(*(one() for _ in range(callers)))
+    return times
+
+
 def test_rate_limiter_spaces_attempts_evenly():
     clock = FakeTime()
     limiter = RateLimiter(20, clock=clock, sleep=clock.sleep)
-    waits = [limiter.reserve() for _ in range(5)]
-    assert waits == pytest.approx([0.0, 0.05, 0.10, 0.15, 0.20])
+    times = asyncio.run(_released(limiter, clock, 5))
+    assert [t - times[0] for t in times] == pytest.approx([0.0, 0.05, 0.10, 0.15, 0.20])
 
 
 def test_rate_limiter_does_not_bank_idle_time():
     clock = FakeTime()
     limiter = RateLimiter(10, clock=clock, sleep=clock.sleep)
-    assert limiter.reserve() == 0.0
+    asyncio.run(limiter.wait())
     clock.now += 60
-    assert limiter.reserve() == 0.0
-    assert limiter.reserve() == pytest.approx(0.1)
+    start = clock.now
+    times = asyncio.run(_released(limiter, clock, 2))
+    assert [t - start for t in times] == pytest.approx([0.0, 0.1])
 
 
-def test_rate_limiter_shared_by_tasks():
+def test_rate_limiter_lets_each_caller_go_in_its_turn():
     clock = FakeTime()
-    waited = []
+    limiter = RateLimiter(4, clock=clock, sleep=clock.sleep)
+    asyncio.run(_released(limiter, clock, 4))
+    assert clock.slept == pytest.approx([0.25, 0.25, 0.25])
 
-    async def record(seconds):  # all four tasks start at the same instant
-        waited.append(seconds)
 
-    limiter = RateLimiter(4, clock=clock, sleep=record)
+def test_a_slightly_late_wake_keeps_the_cadence():
+    clock = FakeTime()
 
-    async def many():
-        await asyncio.gather(*(limiter.wait() for _ in range(4)))
+    async def late_sleep(seconds):  # every timer fires 1 ms after its time
+        clock.now += seconds + 0.001
 
-    asyncio.run(many())
-    assert sorted(waited) == pytest.approx([0.25, 0.5, 0.75])
+    limiter = RateLimiter(10, clock=clock, sleep=late_sleep)
+    times = asyncio.run(_released(limiter, clock, 6))
+    assert times[-1] - times[0] == pytest.approx(0.5 + 0.001), "late wakes did not add up"
+
+
+def test_callers_held_up_by_a_stalled_process_still_leave_one_interval_apart():
+    rate, callers = 100, 12
+
+    async def main():
+        limiter = RateLimiter(rate)
+        released = []
+
+        async def one():
+            await limiter.wait()
+            released.append(time.monotonic())
+
+        async def stall():  # a blocking computation while the callers are waiting
+            await asyncio.sleep(0.015)
+            time.sleep(0.1)
+
+        await asyncio.gather(stall(), *(one() for _ in range(callers)))
+        return released
+
+    released = asyncio.run(main())
+    gaps = [b - a for a, b in itertools.pairwise(released)]
+    assert min(gaps) >= (1 - defaults.RATE_LIMIT_LATE_WAKE_SLACK) / rate - 1e-4, gaps
 
 
 def test_rate_limiter_rejects_a_non_positive_rate():

@@ -19,7 +19,12 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 
-from sr_frames.defaults import RETRY_BUDGET_FLOOR, RETRY_BUDGET_RATIO, RETRY_BUDGET_WINDOW
+from sr_frames.defaults import (
+    RATE_LIMIT_LATE_WAKE_SLACK,
+    RETRY_BUDGET_FLOOR,
+    RETRY_BUDGET_RATIO,
+    RETRY_BUDGET_WINDOW,
+)
 
 __all__ = ["PauseGate", "RateLimiter", "RequestBudget", "RetryBudget"]
 
@@ -98,7 +103,16 @@ class RequestBudget:
 
 
 class RateLimiter:
-    """Spaces attempts ``1 / rate`` seconds apart, across every task that shares it."""
+    """Spaces attempts ``1 / rate`` seconds apart, across every task that shares it.
+
+    Callers take turns (one sleeps at a time, the others queue behind it in arrival
+    order), and each turn is timed from the clock read when the one before it ended,
+    not booked ahead: if the process stalls (a long computation, a swapped-out machine),
+    the callers held up by it still leave ``1 / rate`` apart afterwards instead of all
+    at once. A caller woken a little late (an event loop timer fires up to a
+    millisecond or so after its time) does not push back the ones after it: only a
+    lateness beyond ``RATE_LIMIT_LATE_WAKE_SLACK`` of an interval moves the cadence.
+    """
 
     def __init__(self, rate: float, *, clock: Clock = time.monotonic,
                  sleep: Sleep = asyncio.sleep) -> None:
@@ -108,22 +122,27 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._next = -math.inf
+        self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
-    def reserve(self) -> float:
-        """Book the next free slot; answer how long the caller must wait for it."""
-        now = self._clock()
-        slot = max(now, self._next)
-        self._next = slot + self.interval
-        return slot - now
+    def _turn(self) -> asyncio.Lock:
+        """The lock callers queue on, one per event loop (a sync client may change loops)."""
+        loop = asyncio.get_running_loop()
+        if self._turns is None or self._turns[0] is not loop:
+            self._turns = (loop, asyncio.Lock())
+        return self._turns[1]
 
     async def wait(self) -> None:
-        """Wait for this caller's slot (no lock needed: ``reserve`` never awaits)."""
-        delay = self.reserve()
-        if delay > 0:
-            await self._sleep(delay)
+        """Wait until this caller may send: ``1 / rate`` after the caller before it."""
+        async with self._turn():
+            now = self._clock()
+            slot = max(self._next, now)
+            if slot > now:
+                await self._sleep(slot - now)
+            woke = self._clock()
+            self._next = max(slot + self.interval, woke + self.interval * (1 - RATE_LIMIT_LATE_WAKE_SLACK))
 
     async def pause(self, seconds: float) -> None:
-        """Send nothing for ``seconds`` (a 429): the next slot is after the pause."""
+        """Send nothing for ``seconds`` (a 429): the next turn is after the pause."""
         self._next = max(self._next, self._clock() + seconds)
 
 
