@@ -2,12 +2,14 @@
 ``sr-frames --help`` takes.
 
 Each is a fresh Python process (the interpreter's own start-up included), run in
-rounds that interleave the three commands, so a busy moment of the machine falls on
-all of them alike:
+rounds that interleave the commands, so a busy moment of the machine falls on all of
+them alike:
 
 * ``python -c "import pandas"``: what any pandas user pays anyway;
-* ``python -c "import sr_frames"``: which registers ``df.salesrocks`` and loads
-  nothing heavy (aiohttp, openpyxl, phonenumbers, email_validator load on first use);
+* ``import pandas, sr_frames`` and a first ``df.salesrocks``: what a notebook pays
+  before its first verb (the accessor module loads on that first use; aiohttp,
+  openpyxl, phonenumbers, email_validator still wait for a verb that needs them);
+* ``python -c "import sr_frames"`` alone, which imports no pandas (not judged);
 * ``sr-frames --help``, run as the console script runs it.
 
 The ratio is the median over the rounds of each round's own ratio, in CPU seconds of
@@ -15,8 +17,8 @@ the child process (what the import costs; less disturbed by other processes than
 wall clock) and, for context, in wall seconds. ``--help`` is judged on its best wall
 time (the machine at its quietest), its median printed beside it.
 
-Targets: ``import sr_frames`` within 1.15x ``import pandas``; ``sr-frames --help``
-under 0.6 s.
+Targets: pandas with ``sr_frames`` ready within 1.15x ``import pandas``;
+``sr-frames --help`` under 0.6 s.
 
 Run: ``python benchmarks/bench_startup.py [rounds]`` (default 15)
 """
@@ -32,10 +34,12 @@ import time
 from common import Verdict, child_environment, time_limit
 
 ROUNDS = 15
+READY = "import pandas, sr_frames, first df.salesrocks"
 COMMANDS = {
     "python (bare)": ["-c", "pass"],
     "import pandas": ["-c", "import pandas"],
-    "import sr_frames": ["-c", "import sr_frames"],
+    READY: ["-c", "import pandas, sr_frames; pandas.DataFrame().salesrocks"],
+    "import sr_frames alone": ["-c", "import sr_frames"],
     "sr-frames --help": ["-c", "import sys; from sr_frames.cli import main; "
                          "sys.argv[0] = 'sr-frames'; sys.exit(main())", "--help"],
 }
@@ -68,12 +72,12 @@ def main() -> None:
     for name in COMMANDS:
         verdict.figure(name, f"wall median {statistics.median(walls[name]):.3f} s, best "
                        f"{min(walls[name]):.3f} s; CPU median {statistics.median(cpus[name]):.3f} s")
-    cpu_ratio = statistics.median(s / p for s, p in zip(cpus["import sr_frames"], cpus["import pandas"],
+    cpu_ratio = statistics.median(s / p for s, p in zip(cpus[READY], cpus["import pandas"],
                                                         strict=True))
-    wall_ratio = statistics.median(s / p for s, p in zip(walls["import sr_frames"],
+    wall_ratio = statistics.median(s / p for s, p in zip(walls[READY],
                                                          walls["import pandas"], strict=True))
-    spread = sorted(s / p for s, p in zip(cpus["import sr_frames"], cpus["import pandas"], strict=True))
-    verdict.target("import sr_frames / import pandas (CPU)", f"{cpu_ratio:.3f}x", "<= 1.15x",
+    spread = sorted(s / p for s, p in zip(cpus[READY], cpus["import pandas"], strict=True))
+    verdict.target(f"{READY} / import pandas (CPU)", f"{cpu_ratio:.3f}x", "<= 1.15x",
                    cpu_ratio <= 1.15)
     verdict.figure("  per-round CPU ratios, lowest to highest",
                    f"{spread[0]:.3f} .. {spread[-1]:.3f}")

@@ -17,7 +17,6 @@ Credentials come from ``sr_frames.configure(...)`` or ``SALESROCKS_USERNAME`` /
 
 from typing import TYPE_CHECKING
 
-from sr_frames import accessor as _accessor  # noqa: F401  (registers the accessors)
 from sr_frames.config import configure
 from sr_frames.dask.on_import import register_on_import as _register_dask_on_import
 from sr_frames.enrich.report import RunReport, last_report
@@ -41,6 +40,7 @@ from sr_frames.errors import (
     WorkbookError,
 )
 from sr_frames.polars import register_on_import as _register_polars_on_import
+from sr_frames.registration import register_on_import as _register_pandas_on_import
 
 __version__ = "0.1.0"
 
@@ -87,6 +87,7 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_LAZY})
 
 
+_register_pandas_on_import()  # df/series.salesrocks once pandas is imported; the verbs on first use
 _register_dask_on_import()  # ddf.salesrocks once dask.dataframe is imported; imports no Dask
 _register_polars_on_import()  # pl.DataFrame/LazyFrame/Series.salesrocks once polars is imported
 

@@ -6,6 +6,9 @@ client, answers in the cache. Each verb returns a new frame with the caller's in
 row order and columns, plus result columns; the caller's frame is never modified.
 Every verb has an ``*_async`` twin for code that already runs in an event loop, and
 ``estimate("verb", ...)`` says what a verb would send without sending anything.
+
+pandas reaches these classes through the stand-ins of :mod:`sr_frames.registration`,
+so this module (and pandas with it) loads on the first ``df.salesrocks``.
 """
 
 from __future__ import annotations
@@ -325,7 +328,6 @@ for _name in VERBS:
     setattr(_Verbs, f"{_name}_async", _async_twin(_name))
 
 
-@pd.api.extensions.register_dataframe_accessor("salesrocks")
 class SalesRocksFrameAccessor(_Verbs):
     """``df.salesrocks.<verb>(...)``: enrich a DataFrame through the Sales.Rocks API."""
 
@@ -443,7 +445,6 @@ SERIES_VERBS = {verb: params[0].name for verb in VERBS
 Series can be: verb -> its column argument."""
 
 
-@pd.api.extensions.register_series_accessor("salesrocks")
 class SalesRocksSeriesAccessor:
     """``series.salesrocks.<verb>()``: the series is the input; returns a DataFrame with
     the series as its first column and the result columns after it."""

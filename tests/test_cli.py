@@ -5,6 +5,7 @@ captured stderr); the end-to-end cases run the installed command in a subprocess
 """
 
 import hashlib
+import inspect
 import json
 import os
 import shutil
@@ -251,6 +252,28 @@ def test_help_is_plain_text_with_help_for_every_option_and_one_example_each(caps
     with pytest.raises(SystemExit):
         main(["verify-emails", "--help"])
     assert "sr-frames verify-emails leads.xlsx --column email --sandbox" in capsys.readouterr().out
+
+
+def test_help_loads_no_pandas_and_reads_the_verbs_as_the_accessor_defines_them():
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: print(sorted(m for m in ('pandas', 'numpy', 'aiohttp') "
+            "if m in sys.modules), file=sys.stderr))\n"
+            "from sr_frames.cli import main\n"
+            "main(['--help'])\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0 and "verify-emails" in done.stdout
+    assert done.stderr.strip() == "[]", "sr-frames --help loaded " + done.stderr
+
+    from sr_frames.accessor import VERBS, SalesRocksFrameAccessor
+    from sr_frames.cli import signatures
+
+    assert signatures.verb_names() == VERBS
+    for name in (*VERBS, "clean"):
+        method = getattr(SalesRocksFrameAccessor, name)
+        imported = [p for p in inspect.signature(method).parameters.values()
+                    if p.name != "self" and p.kind is not inspect.Parameter.VAR_KEYWORD]
+        assert list(signatures.verb(name).parameters) == imported, name
+        assert signatures.verb(name).doc == inspect.getdoc(method), name
 
 
 def free_port():

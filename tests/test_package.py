@@ -40,6 +40,22 @@ def test_importing_registers_both_accessors():
     assert "verify_emails" in dir(pd.Series([], dtype=object).salesrocks)
 
 
+def test_the_accessors_register_the_moment_pandas_is_imported_and_load_on_first_use():
+    code = """
+import sys
+import sr_frames
+print("pandas" in sys.modules)
+import pandas as pd
+from sr_frames.accessor import SalesRocksFrameAccessor, SalesRocksSeriesAccessor
+print(isinstance(pd.DataFrame({"email": []}).salesrocks, SalesRocksFrameAccessor),
+      isinstance(pd.Series([], dtype=object).salesrocks, SalesRocksSeriesAccessor),
+      pd.DataFrame.salesrocks.verify_emails is SalesRocksFrameAccessor.verify_emails)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True", "True", "True"]
+    assert done.stderr == ""  # no warning: pandas saw each name registered once
+
+
 def test_every_cacheable_endpoint_has_a_verb_with_an_error_column():
     verbs = {"verify_email", "verify_phones", "email_patterns", "linkedin_contacts",
              "company_email", "contact_emails", "contact_email", "find_email_by_company",

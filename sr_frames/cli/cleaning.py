@@ -23,7 +23,6 @@ from sr_frames.cli.commands import (
     service,
     write_result,
 )
-from sr_frames.enrich.columns import text_array
 
 __all__ = ["DESCRIPTION", "clean", "push"]
 
@@ -118,6 +117,7 @@ def push(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from sr_frames.cleanup import pushing
+    from sr_frames.enrich.columns import text_array
     from sr_frames.files.workbook import read_table
     from sr_frames.lists.push import push_estimate, push_to_list
 

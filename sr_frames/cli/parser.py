@@ -1,6 +1,7 @@
 """The ``sr-frames`` command: one subcommand per verb, for people with a workbook.
 
-The verb subcommands are built from the accessor verbs' own signatures: a parameter
+The verb subcommands are built from the accessor verbs' own signatures, read from its
+source by :mod:`.signatures` so that building the parser loads no pandas: a parameter
 annotated ``Column`` becomes ``--NAME COLUMN`` with the verb's default, a ``bool``
 becomes a flag, an ``int`` a number, any other a value. Help texts are plain text
 (the docstrings' markup is taken out); the examples are shown once, in
@@ -18,8 +19,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from sr_frames.accessor import VERBS, SalesRocksFrameAccessor
-from sr_frames.cli import cleaning, commands
+from sr_frames.cli import cleaning, commands, signatures
 from sr_frames.cli.messages import EXIT_USAGE
 
 __all__ = ["build_parser", "main"]
@@ -130,11 +130,9 @@ def _verb_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--overwrite", action="store_true", help="replace result columns already there")
 
 
-def verb_parameters(verb: str) -> list[inspect.Parameter]:
+def verb_parameters(verb: str) -> tuple[inspect.Parameter, ...]:
     """The parameters of a verb that become command-line options (not the run options)."""
-    signature = inspect.signature(getattr(SalesRocksFrameAccessor, verb))
-    return [p for name, p in signature.parameters.items()
-            if name != "self" and p.kind is not inspect.Parameter.VAR_KEYWORD]
+    return signatures.verb(verb).parameters
 
 
 def _add_parameter(sub: argparse.ArgumentParser, p: inspect.Parameter) -> None:
@@ -155,7 +153,7 @@ def _add_parameter(sub: argparse.ArgumentParser, p: inspect.Parameter) -> None:
 
 
 def _add_verb(subs: Any, verb: str) -> None:
-    doc = inspect.getdoc(getattr(SalesRocksFrameAccessor, verb)) or verb
+    doc = signatures.verb(verb).doc
     names = [p.name for p in verb_parameters(verb)]
     first, _, rest = doc.partition("\n\n")
     summary = plain(first, names)
@@ -240,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_clean(subs)
-    for verb in VERBS:
+    for verb in signatures.verb_names():
         _add_verb(subs, verb)
     _add_lists(subs)
 
