@@ -276,6 +276,14 @@ def test_help_loads_no_pandas_and_reads_the_verbs_as_the_accessor_defines_them()
         assert signatures.verb(name).doc == inspect.getdoc(method), name
 
 
+def test_without_the_accessors_source_the_verbs_are_read_from_the_imported_class(monkeypatch):
+    from sr_frames.cli import signatures
+
+    read = {name: signatures.verb(name) for name in (*signatures.verb_names(), "clean")}
+    monkeypatch.setattr(signatures, "_tree", lambda: None)  # as in an install without .py files
+    assert {name: signatures.verb(name) for name in (*signatures.verb_names(), "clean")} == read
+
+
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

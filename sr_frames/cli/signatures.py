@@ -45,8 +45,8 @@ def verb_names() -> tuple[str, ...]:
     for node in tree.body:
         if isinstance(node, ast.AnnAssign | ast.Assign):
             targets = [node.target] if isinstance(node, ast.AnnAssign) else node.targets
-            if any(isinstance(t, ast.Name) and t.id == "VERBS" for t in targets):
-                assert node.value is not None
+            if node.value is not None and any(isinstance(t, ast.Name) and t.id == "VERBS"
+                                              for t in targets):
                 return tuple(ast.literal_eval(node.value))
     raise LookupError(f"no VERBS in {ACCESSOR}")
 
