@@ -1,6 +1,7 @@
 """sr_frames: the Sales.Rocks API behind a pandas accessor.
 
-``import sr_frames`` registers ``df.salesrocks`` and ``series.salesrocks``. Every read
+``import sr_frames`` registers ``df.salesrocks`` and ``series.salesrocks`` (now if pandas
+is imported, else the moment it is; it imports no pandas itself). Every read
 endpoint is a verb that sends one request per distinct input, serves repeats from a
 disk cache, and returns a new frame with result columns added::
 
