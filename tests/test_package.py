@@ -56,6 +56,20 @@ print(isinstance(pd.DataFrame({"email": []}).salesrocks, SalesRocksFrameAccessor
     assert done.stderr == ""  # no warning: pandas saw each name registered once
 
 
+@pytest.mark.parametrize("first", ["sr_frames.enrich.plan", "sr_frames.accessor", "sr_frames.files.workbook"])
+def test_the_accessors_register_whichever_module_imports_pandas_first(first):
+    # each of these imports pandas halfway through its own import: registering must not
+    # need the half-imported module
+    code = f"""
+import {first}
+import pandas as pd
+from sr_frames.accessor import SalesRocksFrameAccessor
+print(isinstance(pd.DataFrame({{"email": []}}).salesrocks, SalesRocksFrameAccessor))
+"""
+    done = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True)
+    assert (done.returncode, done.stdout.strip()) == (0, "True"), done.stderr
+
+
 def test_every_cacheable_endpoint_has_a_verb_with_an_error_column():
     verbs = {"verify_email", "verify_phones", "email_patterns", "linkedin_contacts",
              "company_email", "contact_emails", "contact_email", "find_email_by_company",
