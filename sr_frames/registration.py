@@ -8,13 +8,15 @@ imported on the first ``df.salesrocks``, not before: a process that never touche
 frame (``sr-frames --help``, ``sr-frames sandbox``) never pays for pandas.
 
 What pandas holds is a stand-in class whose instances are the real accessors
-(``isinstance(df.salesrocks, SalesRocksFrameAccessor)`` holds), and whose class
-attributes are the real class's (``pd.DataFrame.salesrocks.verify_emails`` is the verb).
+(``isinstance(df.salesrocks, SalesRocksFrameAccessor)`` holds), and whose public
+class attributes are the real class's (``pd.DataFrame.salesrocks.verify_emails`` is
+the verb).
 Imports nothing but the standard library and the import hook; pandas only once loaded.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from sr_frames.enrich.import_hook import when_imported
@@ -23,10 +25,10 @@ __all__ = ["register_on_import"]
 
 
 class _Forwarded(type):
-    """Class attribute look-ups of a stand-in answer those of the real accessor class."""
+    """Public class attributes of a stand-in answer those of the real accessor class."""
 
     def __getattr__(cls, name: str) -> Any:
-        if name.startswith("__"):
+        if name.startswith("_"):
             raise AttributeError(name)
         return getattr(cls.real(), name)
 
@@ -34,30 +36,31 @@ class _Forwarded(type):
         return dir(cls.real())
 
 
-class LazyFrameAccessor(metaclass=_Forwarded):
+class _StandIn(metaclass=_Forwarded):
+    """Builds, for the frame or series pandas hands it, the class of
+    :mod:`sr_frames.accessor` named by ``_real``."""
+
+    _real = ""
+
+    @classmethod
+    def real(cls) -> type:
+        accessor: type = getattr(importlib.import_module("sr_frames.accessor"), cls._real)
+        return accessor
+
+    def __new__(cls, data: Any) -> Any:
+        return cls.real()(data)
+
+
+class LazyFrameAccessor(_StandIn):
     """``df.salesrocks``: a :class:`sr_frames.accessor.SalesRocksFrameAccessor` over ``df``."""
 
-    @staticmethod
-    def real() -> type:
-        from sr_frames.accessor import SalesRocksFrameAccessor
-
-        return SalesRocksFrameAccessor
-
-    def __new__(cls, frame: Any) -> Any:
-        return cls.real()(frame)
+    _real = "SalesRocksFrameAccessor"
 
 
-class LazySeriesAccessor(metaclass=_Forwarded):
+class LazySeriesAccessor(_StandIn):
     """``series.salesrocks``: a :class:`sr_frames.accessor.SalesRocksSeriesAccessor`."""
 
-    @staticmethod
-    def real() -> type:
-        from sr_frames.accessor import SalesRocksSeriesAccessor
-
-        return SalesRocksSeriesAccessor
-
-    def __new__(cls, series: Any) -> Any:
-        return cls.real()(series)
+    _real = "SalesRocksSeriesAccessor"
 
 
 def register_on_import() -> None:

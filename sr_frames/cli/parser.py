@@ -153,15 +153,15 @@ def _add_parameter(sub: argparse.ArgumentParser, p: inspect.Parameter) -> None:
 
 
 def _add_verb(subs: Any, verb: str) -> None:
-    doc = signatures.verb(verb).doc
-    names = [p.name for p in verb_parameters(verb)]
-    first, _, rest = doc.partition("\n\n")
+    read = signatures.verb(verb)
+    names = [p.name for p in read.parameters]
+    first, _, rest = read.doc.partition("\n\n")
     summary = plain(first, names)
     sub = _add(subs, verb.replace("_", "-"), summary,
                summary + ("\n\n" + plain(rest, names) if rest else ""))
     _file_options(sub)
     _verb_options(sub)
-    for p in verb_parameters(verb):
+    for p in read.parameters:
         _add_parameter(sub, p)
     sub.set_defaults(handler=commands.run_verb, verb=verb, verb_arguments=names)
 
