@@ -96,11 +96,6 @@ CACHE_WRITE_WINDOW_LEAST = 0.6
 each batch's window is drawn between the two, so commits do not fall in step with
 answers that arrive in waves."""
 
-CACHE_LOOP_COMMIT_ROWS = 48
-"""The largest batch of answers committed on the event loop's own thread (about a
-millisecond of SQLite); a bigger one, from answers arriving faster than the loop can
-spare time for, goes to a writer thread."""
-
 CACHE_WRITE_BATCH = 256
 """Answers per transaction at most: a batch this full is committed at once."""
 

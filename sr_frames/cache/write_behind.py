@@ -7,13 +7,12 @@ thread: the first answer of a batch starts a timer, and when it fires the batch 
 committed, or at once when ``max_rows`` answers are waiting. A commit of a few dozen
 answers holds the loop for about a millisecond.
 
-Why on the loop: a second thread costs more than the commits it takes over. Every
-hand-over wakes a sleeping thread and passes the GIL back and forth, and on a virtual
-machine each wake-up costs tens of microseconds of CPU. Only a batch of more than
-:data:`~sr_frames.defaults.CACHE_LOOP_COMMIT_ROWS` answers goes to a writer thread:
-answers that come that fast keep the loop itself busy, and there SQLite's work, done
-without the GIL, runs beside the loop on another core. Batches are committed in the
-order they were gathered either way.
+Why on the loop, and never in a thread of its own: a second thread costs more than
+the commits it takes over. Every hand-over wakes a sleeping thread and passes the GIL
+back and forth, and on a virtual machine each wake-up costs tens of microseconds of
+CPU; even at 128 requests in flight, where the loop is busiest, a writer thread for
+the big batches cost 10 % more CPU a request and gained no throughput (README,
+"Benchmarks"). Batches are committed in the order they were gathered.
 
 Each batch's window is drawn between :data:`~sr_frames.defaults.CACHE_WRITE_WINDOW_LEAST`
 and all of ``window`` (50 ms by default, :data:`~sr_frames.defaults.CACHE_WRITE_WINDOW`),
@@ -33,18 +32,12 @@ no event loop runs, or after :meth:`close`, is committed at once.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import random
 import threading
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sr_frames.defaults import (
-    CACHE_LOOP_COMMIT_ROWS,
-    CACHE_WRITE_BATCH,
-    CACHE_WRITE_WINDOW,
-    CACHE_WRITE_WINDOW_LEAST,
-)
+from sr_frames.defaults import CACHE_WRITE_BATCH, CACHE_WRITE_WINDOW, CACHE_WRITE_WINDOW_LEAST
 from sr_frames.endpoints import Endpoint
 
 __all__ = ["RowStore", "WriteBehind", "running_loop"]
@@ -68,14 +61,12 @@ class RowStore(Protocol):
 class WriteBehind:
     """Batches answers for one :class:`RowStore`; ``add`` from the event loop's thread.
 
-    ``loop_rows``: the largest batch committed on the loop itself; ``rng`` draws each
-    batch's window (a seeded one for tests).
+    ``rng`` draws each batch's window (a seeded one for tests).
     """
 
     def __init__(self, cache: RowStore, *, window: float = CACHE_WRITE_WINDOW,
-                 max_rows: int = CACHE_WRITE_BATCH, loop_rows: int = CACHE_LOOP_COMMIT_ROWS,
-                 rng: random.Random | None = None) -> None:
-        self.cache, self.window, self.max_rows, self.loop_rows = cache, window, max_rows, loop_rows
+                 max_rows: int = CACHE_WRITE_BATCH, rng: random.Random | None = None) -> None:
+        self.cache, self.window, self.max_rows = cache, window, max_rows
         self._rng = rng or random.Random()
         self._rows: list[Any] = []
         self._written = 0
@@ -85,8 +76,6 @@ class WriteBehind:
         self._lock = threading.Lock()
         self._timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # the loop whose thread commits
-        self._writer: concurrent.futures.ThreadPoolExecutor | None = None  # for big batches
-        self._handed: list[concurrent.futures.Future[None]] = []  # batches the writer has
 
     def add(self, endpoint: Endpoint, key: str, value: Any, *, not_found: bool = False) -> None:
         """Queue one answer (checked now, as ``ResponseCache.set`` checks it); it is
@@ -109,7 +98,6 @@ class WriteBehind:
         """Return once every answer added so far is committed (or the cache gave up)."""
         with self._lock:
             self._commit_waiting()
-            self._wait_for_writer()
 
     def close(self) -> None:
         """Commit what is waiting, cull expired rows once for the whole run, and let the
@@ -117,17 +105,12 @@ class WriteBehind:
         committed at once)."""
         with self._lock:
             self._commit_waiting()
-            self._wait_for_writer()
             if self._closed:
                 return
             self._closed = True
             loop, timer, self._timer = self._loop, self._timer, None
-            writer, self._writer = self._writer, None
             written = self._written
         self.cache.cull(written)
-        if writer is not None:
-            writer.submit(self.cache.close_thread)
-            writer.shutdown(wait=True)
         if loop is None:
             return
         if running_loop() is loop:
@@ -156,22 +139,9 @@ class WriteBehind:
         self._commit(rows)
 
     def _commit(self, rows: list[Any]) -> None:  # with the lock held
-        if not rows:
-            return
-        self._written += len(rows)
-        self._handed = [f for f in self._handed if not f.done()]
-        if len(rows) <= self.loop_rows and not self._handed:
+        if rows:
+            self._written += len(rows)
             self.cache.write_rows(rows, cull=False)  # a failing cache warns; rows are dropped
-            return
-        if self._writer is None:  # one thread: the batches land in the order they came
-            self._writer = concurrent.futures.ThreadPoolExecutor(
-                1, thread_name_prefix="sr-frames-cache-writer")
-        self._handed.append(self._writer.submit(self.cache.write_rows, rows, cull=False))
-
-    def _wait_for_writer(self) -> None:  # with the lock held
-        handed, self._handed = self._handed, []
-        for future in handed:
-            future.result()  # a failing cache has warned; anything else is raised here
 
 
 def running_loop() -> asyncio.AbstractEventLoop | None:

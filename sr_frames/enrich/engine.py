@@ -133,7 +133,8 @@ class _Run:
                             not_found=True)
 
     def flush_writes(self) -> None:
-        """Commit the answers still queued for the cache and stop its writer thread."""
+        """Commit the answers still queued for the cache, cull it once and let go of the
+        connection the loop's thread used."""
         if self.writes is not None:
             self.writes.close()
 
