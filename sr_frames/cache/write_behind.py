@@ -101,8 +101,8 @@ class WriteBehind:
 
     def close(self) -> None:
         """Commit what is waiting, cull expired rows once for the whole run, and let the
-        threads that committed close their connections (idempotent; later answers are
-        committed at once)."""
+        loop's thread close the connection it committed with (idempotent; later answers
+        are committed at once)."""
         with self._lock:
             self._commit_waiting()
             if self._closed:
