@@ -123,14 +123,14 @@ class _Run:
 
     def write(self, slot: Slot) -> None:
         """Queue ``slot``'s answer for the cache (committed within the write window)."""
-        if self.writes is None or id(slot) not in self.keys:
+        key = self.keys.get(id(slot))
+        if key is None or self.writes is None:
             return
         if slot.state == "answered":
-            self.writes.add(self.plan.endpoint, self.keys[id(slot)], {"answer": slot.answer})
+            self.writes.add(self.plan.endpoint, key, {"answer": slot.answer})
         elif slot.state == "not_found":
             message = (slot.error or "").removeprefix(NOT_FOUND)
-            self.writes.add(self.plan.endpoint, self.keys[id(slot)], {"not_found": message},
-                            not_found=True)
+            self.writes.add(self.plan.endpoint, key, {"not_found": message}, not_found=True)
 
     def flush_writes(self) -> None:
         """Commit the answers still queued for the cache, cull it once and let go of the
