@@ -10,9 +10,10 @@ answers holds the loop for about a millisecond.
 Why on the loop, and never in a thread of its own: a second thread costs more than
 the commits it takes over. Every hand-over wakes a sleeping thread and passes the GIL
 back and forth, and on a virtual machine each wake-up costs tens of microseconds of
-CPU; even at 128 requests in flight, where the loop is busiest, a writer thread for
-the big batches cost 10 % more CPU a request and gained no throughput (README,
-"Benchmarks"). Batches are committed in the order they were gathered.
+CPU; even at 128 requests in flight, where the loop is busiest, a writer thread cost
+more CPU a request and gained no throughput that stood out from the noise, whether it
+lived for one run or for the whole process (README, "Benchmarks"). Batches are
+committed in the order they were gathered.
 
 Each batch's window is drawn between :data:`~sr_frames.defaults.CACHE_WRITE_WINDOW_LEAST`
 and all of ``window`` (50 ms by default, :data:`~sr_frames.defaults.CACHE_WRITE_WINDOW`),
