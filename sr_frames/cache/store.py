@@ -120,25 +120,15 @@ MISSING: Final = _Missing()
 """What :meth:`ResponseCache.get` returns for "not in the cache" (``None`` is a value)."""
 
 
-# what _expiry has checked, per endpoint object: (the endpoint, its keys' prefix, its
-# expiry, its expiry for "not found"); an answer's row is made on the event loop, where
-# checking the endpoint anew for every answer cost a few per cent of a fast run
-_checked: dict[int, tuple[Endpoint, str, float | None, float | None]] = {}
-
-
 def _expiry(endpoint: Endpoint, key: str, not_found: bool) -> float | None:
-    """Seconds until an answer of ``endpoint`` under ``key`` expires; ``ValueError`` for
-    an endpoint that is never cached or a key of another endpoint."""
-    checked = _checked.get(id(endpoint))
-    if checked is None or checked[0] is not endpoint:
-        if not endpoint.cacheable:
-            raise ValueError(f"{endpoint.path} is never cached")
-        checked = (endpoint, f"{KEY_VERSION}:{endpoint.path}:", endpoint.ttl,
-                   endpoint.not_found_ttl or endpoint.ttl)
-        _checked[id(endpoint)] = checked
-    if not key.startswith(checked[1]):
+    """Seconds until an answer of ``endpoint`` under ``key`` expires (what :meth:`set`
+    and :meth:`row` both check); ``ValueError`` for an endpoint that is never cached or
+    a key of another endpoint."""
+    if not endpoint.cacheable:
+        raise ValueError(f"{endpoint.path} is never cached")
+    if not key.startswith(f"{KEY_VERSION}:{endpoint.path}:"):
         raise ValueError(f"{key!r} is not a cache key of {endpoint.path}")
-    return checked[3] if not_found else checked[2]
+    return endpoint.not_found_ttl if not_found and endpoint.not_found_ttl else endpoint.ttl
 
 
 class CacheWarning(UserWarning):

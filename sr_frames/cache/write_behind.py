@@ -146,6 +146,8 @@ class WriteBehind:
 
 
 def running_loop() -> asyncio.AbstractEventLoop | None:
-    """The event loop running in the calling thread, or ``None`` where none runs
-    (asyncio's own test, without the exception ``get_running_loop`` raises)."""
-    return asyncio._get_running_loop()
+    """The event loop running in the calling thread, or ``None`` where none runs."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
